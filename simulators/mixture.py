@@ -1,0 +1,646 @@
+"""Gaussian mixtures with closed-form OU marginals, log-densities and scores.
+
+A mixture ``q_0 = sum_k w_k N(mu_k, Sigma_k)`` pushed through the forward process
+``dX = -X dt + sqrt(2) dB`` stays a mixture (paper-notes §2.1):
+
+    q_t = sum_k w_k N(e^{-t} mu_k, e^{-2t} Sigma_k + sigma_t^2 I),   sigma_t^2 = 1 - e^{-2t}.
+
+Every covariance is kept as an eigendecomposition ``Sigma_k = Q_k diag(lambda_k) Q_k^T``
+computed once in the constructor, so ``q_t`` only rescales eigenvalues and reuses ``Q_k``.
+Isotropic and diagonal mixtures never form a matrix (``Q_k = I`` is implicit).
+
+Densities and scores are evaluated in the log domain: responsibilities are a soft-max of
+``log w_k - 1/2 log det Sigma_k - 1/2 (x - mu_k)^T Sigma_k^{-1} (x - mu_k)``, with the
+difference ``x - mu_k`` formed first (never ``x^2 - 2 x mu + mu^2``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+from scipy import special
+
+__all__ = ["GaussianMixture"]
+
+COV_TYPES = ("isotropic", "diagonal", "full")
+_LOG_2PI = math.log(2.0 * math.pi)
+_WEIGHT_SUM_ATOL = 1e-9
+_SYMMETRY_RTOL = 1e-8
+# A full covariance is accepted as positive definite when lambda_min > _PD_FACTOR * d * eps *
+# lambda_max, i.e. when its smallest eigenvalue is resolved by eigh (above rounding level).
+_PD_FACTOR = 10.0
+# Working-set size (elements of the (points, components, dim) temporaries) per chunk.
+_CHUNK_ELEMENTS = 1 << 21
+
+
+# --------------------------------------------------------------------------------------------
+# input validation helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _real_array(name: str, value) -> np.ndarray:
+    """``value`` as a float64 array; TypeError for non-real data, ValueError for ragged data."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name}: expected a real number or array, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name}: not a rectangular array ({exc})") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name}: expected real numbers, got an array of dtype {arr.dtype} "
+            f"(from {type(value).__name__})"
+        )
+    arr = arr.astype(np.float64, copy=True)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: must be finite (found NaN or inf)")
+    return arr
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr.flags.writeable = False
+    return arr
+
+
+def _check_time(t) -> float:
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.floating)):
+        if isinstance(t, np.ndarray) and t.ndim == 0 and t.dtype.kind in "iuf":
+            t = t.item()
+        else:
+            raise TypeError(f"t: expected a real number, got {type(t).__name__}")
+    t = float(t)
+    if not math.isfinite(t):
+        raise ValueError(f"t: must be finite, got {t}")
+    if t < 0:
+        raise ValueError(f"t: must be >= 0, got {t}")
+    return t
+
+
+def _check_count(name: str, n) -> int:
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name}: expected an integer, got {type(n).__name__}")
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"{name}: must be >= 1, got {n}")
+    return n
+
+
+def _parse_covariances(covariances, K: int, d: int):
+    """Return (cov_type, array) with array of shape (K,), (K, d) or (K, d, d).
+
+    ``ndim`` decides the form: 0 -> shared isotropic variance, 1 -> one variance per component,
+    2 -> diagonals (K, d), 3 -> full matrices (K, d, d). A list/tuple of K per-component entries
+    (each a scalar, a length-d vector or a d x d matrix) may mix forms; all entries are promoted
+    to the most general form present.
+    """
+    name = "covariances"
+    if isinstance(covariances, (list, tuple)) and len(covariances) == K:
+        entries = [_real_array(f"{name}[{k}]", c) for k, c in enumerate(covariances)]
+        ndims = {e.ndim for e in entries}
+        if len(ndims) > 1:
+            for k, e in enumerate(entries):
+                if e.ndim > 2:
+                    raise ValueError(
+                        f"{name}: entry {k} has {e.ndim} dimensions; each entry must be a "
+                        "scalar, a length-d vector or a d x d matrix"
+                    )
+                if e.ndim == 1 and e.shape != (d,):
+                    raise ValueError(f"{name}: entry {k} has shape {e.shape}, expected ({d},)")
+                if e.ndim == 2 and e.shape != (d, d):
+                    raise ValueError(f"{name}: entry {k} has shape {e.shape}, expected ({d}, {d})")
+            if 2 in ndims:
+                cov = np.empty((K, d, d))
+                for k, e in enumerate(entries):
+                    cov[k] = e if e.ndim == 2 else np.diag(np.broadcast_to(e, (d,)))
+                return "full", cov
+            cov = np.empty((K, d))
+            for k, e in enumerate(entries):
+                cov[k] = np.broadcast_to(e, (d,))
+            return "diagonal", cov
+        if len({e.shape for e in entries}) > 1:
+            raise ValueError(
+                f"{name}: per-component entries have different shapes "
+                f"{sorted({e.shape for e in entries})}"
+            )
+        cov = np.stack(entries)
+    else:
+        cov = _real_array(name, covariances)
+    if cov.ndim == 0:
+        return "isotropic", np.full(K, float(cov))
+    if cov.ndim == 1:
+        if cov.shape != (K,):
+            raise ValueError(
+                f"{name}: a 1-D array means one isotropic variance per component and must have "
+                f"shape ({K},), got {cov.shape}"
+            )
+        return "isotropic", cov
+    if cov.ndim == 2:
+        if cov.shape != (K, d):
+            raise ValueError(
+                f"{name}: a 2-D array means diagonals and must have shape (K, d) = ({K}, {d}), "
+                f"got {cov.shape} (a single d x d matrix needs the component axis: (1, d, d))"
+            )
+        return "diagonal", cov
+    if cov.ndim == 3:
+        if cov.shape != (K, d, d):
+            raise ValueError(
+                f"{name}: a 3-D array means full matrices and must have shape (K, d, d) = "
+                f"({K}, {d}, {d}), got {cov.shape}"
+            )
+        return "full", cov
+    raise ValueError(f"{name}: expected 0 to 3 dimensions, got shape {cov.shape}")
+
+
+# --------------------------------------------------------------------------------------------
+# the mixture
+# --------------------------------------------------------------------------------------------
+
+
+class GaussianMixture:
+    """``q(x) = sum_k w_k N(x; mu_k, Sigma_k)`` on R^d, with structured covariances.
+
+    Parameters
+    ----------
+    weights : array_like, shape (K,)
+        Non-negative, finite, summing to 1 within 1e-9 (or any positive sum with
+        ``normalize=True``, in which case they are divided by their sum). Zero weights are
+        allowed; weights as small as 1e-12 are handled exactly in the log domain.
+    means : array_like, shape (K, d)
+        Component means. A 1-D array of length K is read as K scalar means (d = 1).
+    covariances : scalar, array_like or list
+        The number of dimensions decides the form (so d == K is never ambiguous):
+
+        * scalar: one isotropic variance shared by all components -> ``"isotropic"``;
+        * shape (K,): one isotropic variance per component -> ``"isotropic"``;
+        * shape (K, d): diagonals -> ``"diagonal"``;
+        * shape (K, d, d): full symmetric positive-definite matrices -> ``"full"``;
+        * a list/tuple of K per-component entries of mixed forms (scalar, length-d vector,
+          d x d matrix): promoted to the most general form present.
+
+        A single d x d matrix must be given with its component axis, shape (1, d, d).
+        Full matrices must be symmetric to ``max|S - S^T| <= 1e-8 max|S|`` (they are then
+        symmetrised) and positive definite to working precision
+        (``lambda_min > 10 d eps lambda_max``).
+    normalize : bool
+        Divide the weights by their sum instead of requiring them to sum to 1.
+
+    Attributes (read-only float64 arrays)
+    -------------------------------------
+    weights (K,), log_weights (K,) = log(weights / sum(weights)), means (K, d),
+    cov_type in {"isotropic", "diagonal", "full"}, eigvals (K, d) covariance eigenvalues,
+    eigvecs (K, d, d) with ``Sigma_k = eigvecs[k] @ diag(eigvals[k]) @ eigvecs[k].T`` for
+    "full" (else None), variances (K,) for "isotropic", (K, d) for "diagonal", None for "full".
+
+    Examples
+    --------
+    >>> q = GaussianMixture([0.999, 0.001], [[0.0], [1e4]], 1.0)   # paper Figure 1, p_2
+    >>> float(q.score(1.0)), float(q.score(1e4 + 1.0))
+    (-1.0, -1.0)
+    >>> q.at(0.5).cov_type, q.dim, q.n_components
+    ('isotropic', 1, 2)
+    """
+
+    __slots__ = (
+        "weights",
+        "log_weights",
+        "means",
+        "cov_type",
+        "eigvals",
+        "eigvecs",
+        "variances",
+        "_probs",
+        "_log_det",
+    )
+
+    def __init__(self, weights, means, covariances, *, normalize: bool = False):
+        if not isinstance(normalize, (bool, np.bool_)):
+            raise TypeError(f"normalize: expected a bool, got {type(normalize).__name__}")
+
+        w = _real_array("weights", weights)
+        if w.ndim != 1 or w.size == 0:
+            raise ValueError(f"weights: expected a non-empty 1-D array, got shape {w.shape}")
+        if np.any(w < 0):
+            raise ValueError(f"weights: must be >= 0, got min {w.min()!r}")
+        total = float(w.sum())
+        if normalize:
+            if not (total > 0 and math.isfinite(total)):
+                raise ValueError(f"weights: must have a positive finite sum, got {total!r}")
+            w = w / total
+        elif abs(total - 1.0) > _WEIGHT_SUM_ATOL:
+            raise ValueError(
+                f"weights: must sum to 1 within {_WEIGHT_SUM_ATOL:g}, got sum {total!r} "
+                "(pass normalize=True to rescale)"
+            )
+        K = w.shape[0]
+
+        mu = _real_array("means", means)
+        if mu.ndim == 1 and mu.shape == (K,):
+            mu = mu[:, None]
+        if mu.ndim != 2 or mu.shape[0] != K or mu.shape[1] == 0:
+            raise ValueError(
+                f"means: expected shape (K, d) with K = {K} (len(weights)), or ({K},) for "
+                f"d = 1; got {mu.shape}"
+            )
+        d = mu.shape[1]
+
+        cov_type, cov = _parse_covariances(covariances, K, d)
+        variances = eigvecs = None
+        if cov_type == "isotropic" or cov_type == "diagonal":
+            if np.any(cov <= 0):
+                raise ValueError(
+                    f"covariances: variances must be > 0 (positive definite), got min {cov.min()!r}"
+                )
+            variances = cov
+            eigvals = np.broadcast_to(cov[:, None], (K, d)) if cov_type == "isotropic" else cov
+        else:
+            scale = np.max(np.abs(cov), axis=(1, 2))
+            asym = np.max(np.abs(cov - np.swapaxes(cov, 1, 2)), axis=(1, 2))
+            bad = np.nonzero(asym > _SYMMETRY_RTOL * scale)[0]
+            if bad.size:
+                k = int(bad[0])
+                raise ValueError(
+                    f"covariances: component {k} is not symmetric "
+                    f"(max |S - S^T| = {asym[k]:.3g} > {_SYMMETRY_RTOL:g} * max |S|)"
+                )
+            cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
+            eigvals, eigvecs = np.linalg.eigh(cov)
+            floor = _PD_FACTOR * d * np.finfo(np.float64).eps * eigvals[:, -1]
+            bad = np.nonzero(~(eigvals[:, 0] > floor))[0]
+            if bad.size:
+                k = int(bad[0])
+                raise ValueError(
+                    f"covariances: component {k} is not positive definite (smallest eigenvalue "
+                    f"{eigvals[k, 0]:.3g}, largest {eigvals[k, -1]:.3g})"
+                )
+
+        self._set(w, mu, cov_type, eigvals, eigvecs, variances)
+
+    # -- construction without validation (used by .at and .project) --------------------------
+
+    def _set(self, w, mu, cov_type, eigvals, eigvecs, variances) -> None:
+        self.weights = _readonly(w)
+        probs = w / w.sum()
+        with np.errstate(divide="ignore"):
+            self.log_weights = _readonly(np.log(probs))
+        self._probs = _readonly(probs)
+        self.means = _readonly(mu)
+        self.cov_type = cov_type
+        self.eigvals = _readonly(eigvals)
+        self.eigvecs = None if eigvecs is None else _readonly(eigvecs)
+        self.variances = None if variances is None else _readonly(variances)
+        self._log_det = _readonly(np.sum(np.log(self.eigvals), axis=1))
+
+    @classmethod
+    def _from_parts(cls, w, mu, cov_type, eigvals, eigvecs, variances) -> GaussianMixture:
+        obj = cls.__new__(cls)
+        obj._set(w, mu, cov_type, eigvals, eigvecs, variances)
+        return obj
+
+    # -- basic properties -----------------------------------------------------------------------
+
+    @property
+    def dim(self) -> int:
+        """Dimension d of the space."""
+        return self.means.shape[1]
+
+    @property
+    def n_components(self) -> int:
+        """Number of components K."""
+        return self.means.shape[0]
+
+    def __repr__(self) -> str:
+        return (
+            f"GaussianMixture(n_components={self.n_components}, dim={self.dim}, "
+            f"cov_type={self.cov_type!r})"
+        )
+
+    def mean(self) -> np.ndarray:
+        """E x = sum_k w_k mu_k, shape (d,)."""
+        return self._probs @ self.means
+
+    def second_moment(self) -> float:
+        """E ||x||^2 = sum_k w_k (||mu_k||^2 + tr Sigma_k): the paper's m_2^2 (not m_2)."""
+        per_component = np.sum(self.means**2, axis=1) + np.sum(self.eigvals, axis=1)
+        return float(self._probs @ per_component)
+
+    def covariance_matrices(self) -> np.ndarray:
+        """Dense component covariances Sigma_k, shape (K, d, d), built on demand."""
+        K, d = self.n_components, self.dim
+        if self.cov_type == "full":
+            q = self.eigvecs
+            cov = np.einsum("kij,kj,klj->kil", q, self.eigvals, q)
+            return 0.5 * (cov + np.swapaxes(cov, 1, 2))
+        cov = np.zeros((K, d, d))
+        idx = np.arange(d)
+        cov[:, idx, idx] = self.eigvals
+        return cov
+
+    # -- the forward process ---------------------------------------------------------------------
+
+    def at(self, t) -> GaussianMixture:
+        """OU marginal q_t: means e^{-t} mu_k, covariances e^{-2t} Sigma_k + (1 - e^{-2t}) I.
+
+        Keeps ``cov_type`` and reuses ``eigvecs``; ``at(0)`` reproduces the mixture exactly.
+        """
+        t = _check_time(t)
+        decay = math.exp(-t)
+        decay2 = math.exp(-2.0 * t)
+        sigma2 = -math.expm1(-2.0 * t)
+        eigvals = decay2 * self.eigvals + sigma2
+        variances = None if self.variances is None else decay2 * self.variances + sigma2
+        return GaussianMixture._from_parts(
+            np.array(self.weights),
+            decay * self.means,
+            self.cov_type,
+            eigvals,
+            self.eigvecs,
+            variances,
+        )
+
+    # -- points ------------------------------------------------------------------------------------
+
+    def _points(self, x) -> tuple[np.ndarray, tuple[int, ...]]:
+        """Validate x; return (points (n, d), leading shape)."""
+        arr = _real_array("x", x)
+        d = self.dim
+        if d == 1 and arr.ndim <= 1:
+            # for d = 1 a scalar is one point and a plain (n,) array is n points
+            return arr.reshape(-1, 1), arr.shape
+        if arr.ndim == 0 or arr.shape[-1] != d:
+            raise ValueError(
+                f"x: last dimension must be d = {d}; got shape {arr.shape} "
+                "(expected (d,) or (n, d))"
+            )
+        return arr.reshape(-1, d), arr.shape[:-1]
+
+    def _chunk(self) -> int:
+        return max(1, _CHUNK_ELEMENTS // (self.n_components * self.dim))
+
+    def _log_joint(self, pts: np.ndarray, want_score: bool):
+        """log(w_k N(x; mu_k, Sigma_k)) for every point and component, shape (n, K).
+
+        With ``want_score`` also return the per-component precision-times-difference data
+        needed to assemble the score: ``Sigma_k^{-1}(x - mu_k)`` in a compact form.
+        """
+        diff = pts[:, None, :] - self.means[None, :, :]  # (n, K, d)
+        if self.cov_type == "full":
+            # y = Q_k^T (x - mu_k), coordinates in the eigenbasis
+            y = np.einsum("kji,nkj->nki", self.eigvecs, diff)
+            scaled = y / self.eigvals[None]
+            maha = np.einsum("nki,nki->nk", y, scaled)
+        elif self.cov_type == "diagonal":
+            scaled = diff / self.eigvals[None]
+            maha = np.einsum("nki,nki->nk", diff, scaled)
+        else:
+            scaled = diff / self.variances[None, :, None]
+            maha = np.einsum("nki,nki->nk", diff, scaled)
+        log_joint = self.log_weights[None] - 0.5 * (
+            self.dim * _LOG_2PI + self._log_det[None] + maha
+        )
+        return log_joint, (scaled if want_score else None)
+
+    def log_prob(self, x):
+        """log q(x) = logsumexp_k [log w_k + log N(x; mu_k, Sigma_k)]; shape (n,) or scalar."""
+        pts, lead = self._points(x)
+        out = np.empty(pts.shape[0])
+        step = self._chunk()
+        with np.errstate(over="ignore"):
+            for i in range(0, pts.shape[0], step):
+                lj, _ = self._log_joint(pts[i : i + step], want_score=False)
+                out[i : i + step] = special.logsumexp(lj, axis=1)
+        out = out.reshape(lead)
+        return out[()] if out.ndim == 0 else out
+
+    def score(self, x):
+        """grad log q(x) = -sum_k r_k(x) Sigma_k^{-1}(x - mu_k), r = softmax_k of log w_k N_k.
+
+        Same shape as ``x``. Raises FloatingPointError rather than return a non-finite score.
+        """
+        pts, _ = self._points(x)
+        out = np.empty_like(pts)
+        step = self._chunk()
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i in range(0, pts.shape[0], step):
+                lj, scaled = self._log_joint(pts[i : i + step], want_score=True)
+                lj -= np.max(lj, axis=1, keepdims=True)
+                resp = np.exp(lj)
+                resp /= np.sum(resp, axis=1, keepdims=True)
+                if self.cov_type == "full":
+                    # Sigma^{-1}(x - mu) = Q (y / lambda); sum over k weighted by r_k
+                    out[i : i + step] = -np.einsum(
+                        "kij,nkj->ni", self.eigvecs, resp[:, :, None] * scaled
+                    )
+                else:
+                    out[i : i + step] = -np.einsum("nk,nki->ni", resp, scaled)
+        if not np.all(np.isfinite(out)):
+            raise FloatingPointError(
+                "x: the score overflows float64 at some points (|x| too large)"
+            )
+        return out.reshape(np.shape(x))[()] if np.ndim(x) == 0 else out.reshape(np.shape(x))
+
+    # -- sampling ----------------------------------------------------------------------------------
+
+    def sample(self, n, seed) -> np.ndarray:
+        """n i.i.d. draws, shape (n, d): k ~ w, x = mu_k + Q_k diag(sqrt(lambda_k)) z.
+
+        ``seed`` is anything ``np.random.default_rng`` accepts (an int, a SeedSequence or a
+        Generator); the global NumPy RNG is never used.
+        """
+        n = _check_count("n", n)
+        rng = np.random.default_rng(seed)
+        K, d = self.n_components, self.dim
+        cum = np.cumsum(self._probs)
+        u = rng.random(n) * cum[-1]
+        comp = np.searchsorted(cum, u, side="right")
+        last_positive = int(np.nonzero(self._probs > 0)[0][-1])
+        np.minimum(comp, last_positive, out=comp)
+        z = rng.standard_normal((n, d))
+        scale = np.sqrt(self.eigvals)
+        if self.cov_type == "full":
+            x = np.empty((n, d))
+            for k in range(K):
+                sel = comp == k
+                if np.any(sel):
+                    x[sel] = (z[sel] * scale[k]) @ self.eigvecs[k].T
+        else:
+            x = z * scale[comp]
+        x += self.means[comp]
+        return x
+
+    # -- projections and one-dimensional laws ---------------------------------------------
+
+    def project(self, v) -> GaussianMixture:
+        """Law of <v, x>: the 1-D mixture with means <v, mu_k> and variances v^T Sigma_k v."""
+        v = _real_array("v", v)
+        if v.shape != (self.dim,):
+            raise ValueError(f"v: expected shape ({self.dim},), got {v.shape}")
+        if not np.any(v != 0):
+            raise ValueError("v: must be a non-zero vector")
+        if self.cov_type == "full":
+            proj = np.einsum("kji,j->ki", self.eigvecs, v)  # Q_k^T v
+            var = np.einsum("ki,ki->k", proj**2, self.eigvals)
+        else:
+            var = self.eigvals @ (v**2)
+        return GaussianMixture(np.array(self.weights), self.means @ v, var)
+
+    def _require_1d(self, name: str) -> None:
+        if self.dim != 1:
+            raise ValueError(
+                f"{name}: defined for 1-D mixtures only (dim = {self.dim}); use project(v) first"
+            )
+
+    def _scalar_args(self, name: str, x):
+        """Elementwise 1-D evaluation helper: (values, means (K,), stds (K,))."""
+        self._require_1d(name)
+        return _real_array(name, x), self.means[:, 0], np.sqrt(self.eigvals[:, 0])
+
+    def pdf(self, x):
+        """1-D density q(x) = sum_k w_k phi((x - mu_k)/s_k)/s_k, elementwise (log-sum-exp)."""
+        return np.exp(self.logpdf(x))
+
+    def logpdf(self, x):
+        """1-D log density log q(x), elementwise over any array shape."""
+        arr, mu, s = self._scalar_args("x", x)
+        z = (arr[..., None] - mu) / s
+        terms = self.log_weights - np.log(s) - 0.5 * _LOG_2PI - 0.5 * z * z
+        out = special.logsumexp(terms, axis=-1)
+        return out[()] if out.ndim == 0 else out
+
+    def cdf(self, x):
+        """1-D distribution function F(x) = sum_k w_k Phi((x - mu_k)/s_k), elementwise."""
+        arr, mu, s = self._scalar_args("x", x)
+        out = special.ndtr((arr[..., None] - mu) / s) @ self._probs
+        return out[()] if out.ndim == 0 else out
+
+    def sf(self, x):
+        """1-D survival function 1 - F(x) = sum_k w_k Phi((mu_k - x)/s_k), accurate in the tail."""
+        arr, mu, s = self._scalar_args("x", x)
+        out = special.ndtr((mu - arr[..., None]) / s) @ self._probs
+        return out[()] if out.ndim == 0 else out
+
+    def quantile(self, p):
+        """1-D quantile F^{-1}(p), elementwise (safeguarded Newton on log F or log(1 - F)).
+
+        The root is bracketed by the component quantiles min_k / max_k (mu_k + s_k Phi^{-1}(p));
+        p <= 1/2 solves log F(x) = log p, p > 1/2 solves log S(x) = log(1 - p) (S = 1 - F), so
+        both tails keep full relative precision. Converged to |dx| <= 4 eps |x| + 1e-15 min_k s_k
+        wherever the quantile is well conditioned (q(x) not negligible against min(p, 1 - p));
+        inside an empty gap between far-apart components any x with F(x) == p in float64 is
+        returned. p = 0 and p = 1 give -inf and +inf.
+        """
+        self._require_1d("p")
+        parr = _real_array("p", p)
+        if np.any((parr < 0) | (parr > 1)):
+            raise ValueError("p: probabilities must lie in [0, 1]")
+        flat = parr.ravel()
+        out = np.empty_like(flat)
+        out[flat == 0] = -np.inf
+        out[flat == 1] = np.inf
+        inner = np.nonzero((flat > 0) & (flat < 1))[0]
+        if inner.size:
+            out[inner] = self._quantile_inner(flat[inner])
+        out = out.reshape(parr.shape)
+        return out[()] if out.ndim == 0 else out
+
+    def _quantile_inner(self, p: np.ndarray) -> np.ndarray:
+        mu, s = self.means[:, 0], np.sqrt(self.eigvals[:, 0])
+        logw = self.log_weights
+        upper = p > 0.5
+        log_target = np.log(np.where(upper, 1.0 - p, p))  # 1 - p is exact for p > 1/2
+        comp_q = mu + s * special.ndtri(p)[:, None]
+        lo = comp_q.min(axis=1)
+        hi = comp_q.max(axis=1)
+        x = np.where(lo == hi, lo, 0.5 * (lo + hi))
+        active = lo < hi
+        dx_old = hi - lo  # rtsafe: bisect when Newton does not halve the step of two ago
+        dx = dx_old.copy()
+        eps = np.finfo(np.float64).eps
+        tiny = 1e-300 + 1e-15 * s.min()
+        for _ in range(500):
+            if not np.any(active):
+                break
+            idx = np.nonzero(active)[0]
+            xa, up = x[idx], upper[idx]
+            z = (xa[:, None] - mu) / s
+            # g(x) increasing, zero at the quantile; dg = g'(x) = q(x) / F(x) or q(x) / S(x)
+            log_tail = special.logsumexp(
+                logw + special.log_ndtr(np.where(up[:, None], -z, z)), axis=1
+            )
+            g = np.where(up, log_target[idx] - log_tail, log_tail - log_target[idx])
+            log_pdf = special.logsumexp(logw - np.log(s) - 0.5 * _LOG_2PI - 0.5 * z * z, axis=1)
+            dg = np.exp(log_pdf - log_tail)
+            lo[idx] = np.where(g <= 0, xa, lo[idx])
+            hi[idx] = np.where(g >= 0, xa, hi[idx])
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                newton = xa - g / dg
+            ok = (
+                np.isfinite(newton)
+                & (newton > lo[idx])
+                & (newton < hi[idx])
+                & (np.abs(newton - xa) <= 0.5 * np.abs(dx_old[idx]))
+            )
+            nxt = np.where(ok, newton, 0.5 * (lo[idx] + hi[idx]))
+            dx_old[idx] = dx[idx]
+            dx[idx] = nxt - xa
+            tol = 4 * eps * np.abs(nxt) + tiny
+            done = (g == 0) | (np.abs(nxt - xa) <= tol) | (hi[idx] - lo[idx] <= tol)
+            x[idx] = np.where(g == 0, xa, nxt)
+            active[idx[done]] = False
+        if np.any(active):  # pragma: no cover - the bracket halves at least every other step
+            raise FloatingPointError("p: quantile iteration did not converge")
+        return x
+
+    # -- configs -----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        """Plain-Python config {weights, means, cov_type, covariances}, structure preserved."""
+        if self.cov_type == "full":
+            cov = self.covariance_matrices()
+        else:
+            cov = self.variances
+        return {
+            "weights": self.weights.tolist(),
+            "means": self.means.tolist(),
+            "cov_type": self.cov_type,
+            "covariances": cov.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> GaussianMixture:
+        """Inverse of ``to_dict``; ``cov_type``, when present, must match the covariances."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"data: expected a mapping, got {type(data).__name__}")
+        required = {"weights", "means", "covariances"}
+        missing = required - set(data)
+        if missing:
+            raise ValueError(f"data: missing keys {sorted(missing)}")
+        extra = set(data) - required - {"cov_type"}
+        if extra:
+            raise ValueError(f"data: unknown keys {sorted(extra)}")
+        mixture = cls(data["weights"], data["means"], data["covariances"])
+        cov_type = data.get("cov_type", mixture.cov_type)
+        if cov_type != mixture.cov_type:
+            raise ValueError(
+                f"data: cov_type {cov_type!r} does not match the covariances ({mixture.cov_type!r})"
+            )
+        return mixture
+
+    def to_json(self) -> str:
+        """JSON text of ``to_dict()`` (floats round-trip exactly)."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, s: str | bytes) -> GaussianMixture:
+        """Inverse of ``to_json``."""
+        if not isinstance(s, (str, bytes, bytearray)):
+            raise TypeError(f"s: expected JSON text, got {type(s).__name__}")
+        try:
+            data = json.loads(s)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"s: not valid JSON ({exc})") from None
+        return cls.from_dict(data)
