@@ -265,9 +265,7 @@ def w2(
 ) -> float:
     """Exact W2 (root taken) between empirical laws; see ``w2_squared`` for methods and limits."""
     return math.sqrt(
-        w2_squared(
-            x, y, x_weights, y_weights, max_pairs=max_pairs, num_iter_max=num_iter_max
-        )
+        w2_squared(x, y, x_weights, y_weights, max_pairs=max_pairs, num_iter_max=num_iter_max)
     )
 
 
@@ -382,7 +380,9 @@ def closeness_frontier(
     _same_dim(xa, ya)
     eps_arr = np.atleast_1d(np.asarray(eps))
     if eps_arr.ndim != 1 or eps_arr.size == 0:
-        raise ValueError(f"eps: must be a number or a non-empty 1-D array, got shape {eps_arr.shape}")
+        raise ValueError(
+            f"eps: must be a number or a non-empty 1-D array, got shape {eps_arr.shape}"
+        )
     if not (np.issubdtype(eps_arr.dtype, np.floating) or np.issubdtype(eps_arr.dtype, np.integer)):
         raise TypeError(f"eps: must be real, got dtype {eps_arr.dtype}")
     eps_arr = eps_arr.astype(np.float64)
@@ -463,7 +463,7 @@ def tv_halfspace_lower_bound(
         raise TypeError("mixture: must have .dim and .project(v) (a GaussianMixture)")
     if int(dim) != xa.shape[1]:
         raise ValueError(f"x, mixture: dimensions differ ({xa.shape[1]} vs {int(dim)})")
-    d, n = xa.shape
+    n, d = xa.shape
     directions = np.eye(d)
     if d > 1:
         rand = np.random.default_rng(seed).standard_normal((n_directions, d))
