@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: Largest n·m for the exact n-D solvers: a dense float64 cost matrix of 2.5e7 entries is
-#: 200 MB, and the network simplex holds a comparable amount again (≈ 0.5 GB peak).
+#: 200 MB; the network simplex needs working memory on top (not measured here).
 DEFAULT_MAX_PAIRS = 25_000_000
 #: Network-simplex iteration cap passed to POT (its default is 1e5; n = m = 3000 in 2-D needs
 #: fewer, ≈ 1.6 s). Raised 100× so that time, not this cap, is the practical limit.
