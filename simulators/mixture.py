@@ -42,8 +42,9 @@ _CHUNK_ELEMENTS = 1 << 21
 # --------------------------------------------------------------------------------------------
 
 
-def _real_array(name: str, value) -> np.ndarray:
-    """``value`` as a float64 array; TypeError for non-real data, ValueError for ragged data."""
+def _real_array(name: str, value, *, allow_inf: bool = False) -> np.ndarray:
+    """``value`` as a float64 array; TypeError for non-real data, ValueError for ragged,
+    NaN or (unless ``allow_inf``) infinite data."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name}: expected a real number or array, got {type(value).__name__}")
     try:
@@ -56,7 +57,10 @@ def _real_array(name: str, value) -> np.ndarray:
             f"(from {type(value).__name__})"
         )
     arr = arr.astype(np.float64, copy=True)
-    if not np.all(np.isfinite(arr)):
+    if allow_inf:
+        if np.any(np.isnan(arr)):
+            raise ValueError(f"{name}: must not contain NaN")
+    elif not np.all(np.isfinite(arr)):
         raise ValueError(f"{name}: must be finite (found NaN or inf)")
     return arr
 
@@ -215,6 +219,7 @@ class GaussianMixture:
         "variances",
         "_probs",
         "_log_det",
+        "_dense",
     )
 
     def __init__(self, weights, means, covariances, *, normalize: bool = False):
@@ -279,10 +284,16 @@ class GaussianMixture:
                 )
 
         self._set(w, mu, cov_type, eigvals, eigvecs, variances)
+        if cov_type == "full":
+            # the validated input, kept so that covariance_matrices() and to_dict() return it
+            # exactly (a config round trip is then bit-for-bit); at(t) rescales it lazily
+            self._dense = (_readonly(cov), 1.0, 0.0)
 
     # -- construction without validation (used by .at and .project) --------------------------
 
-    def _set(self, w, mu, cov_type, eigvals, eigvecs, variances) -> None:
+    def _set(self, w, mu, cov_type, eigvals, eigvecs, variances, dense=None) -> None:
+        # dense: None or (base, a, b) with Sigma_k = a base_k + b I (full mixtures only)
+        self._dense = dense
         self.weights = _readonly(w)
         probs = w / w.sum()
         with np.errstate(divide="ignore"):
@@ -296,9 +307,11 @@ class GaussianMixture:
         self._log_det = _readonly(np.sum(np.log(self.eigvals), axis=1))
 
     @classmethod
-    def _from_parts(cls, w, mu, cov_type, eigvals, eigvecs, variances) -> GaussianMixture:
+    def _from_parts(
+        cls, w, mu, cov_type, eigvals, eigvecs, variances, dense=None
+    ) -> GaussianMixture:
         obj = cls.__new__(cls)
-        obj._set(w, mu, cov_type, eigvals, eigvecs, variances)
+        obj._set(w, mu, cov_type, eigvals, eigvecs, variances, dense)
         return obj
 
     # -- basic properties -----------------------------------------------------------------------
@@ -329,8 +342,20 @@ class GaussianMixture:
         return float(self._probs @ per_component)
 
     def covariance_matrices(self) -> np.ndarray:
-        """Dense component covariances Sigma_k, shape (K, d, d), built on demand."""
+        """Dense component covariances Sigma_k, shape (K, d, d), built on demand.
+
+        For "full" mixtures this is the validated (symmetrised) input matrix, or for ``at(t)``
+        ``e^{-2t} Sigma_k + sigma_t^2 I`` formed from it, not a product of eigenfactors.
+        """
         K, d = self.n_components, self.dim
+        if self._dense is not None:
+            base, a, b = self._dense
+            if a == 1.0 and b == 0.0:
+                return np.array(base)
+            cov = a * base
+            idx = np.arange(d)
+            cov[:, idx, idx] += b
+            return cov
         if self.cov_type == "full":
             q = self.eigvecs
             cov = np.einsum("kij,kj,klj->kil", q, self.eigvals, q)
@@ -353,6 +378,10 @@ class GaussianMixture:
         sigma2 = -math.expm1(-2.0 * t)
         eigvals = decay2 * self.eigvals + sigma2
         variances = None if self.variances is None else decay2 * self.variances + sigma2
+        dense = None
+        if self._dense is not None:
+            base, a, b = self._dense
+            dense = (base, decay2 * a, decay2 * b + sigma2)
         return GaussianMixture._from_parts(
             np.array(self.weights),
             decay * self.means,
@@ -360,6 +389,7 @@ class GaussianMixture:
             eigvals,
             self.eigvecs,
             variances,
+            dense,
         )
 
     # -- points ------------------------------------------------------------------------------------
@@ -497,7 +527,7 @@ class GaussianMixture:
     def _scalar_args(self, name: str, x):
         """Elementwise 1-D evaluation helper: (values, means (K,), stds (K,))."""
         self._require_1d(name)
-        return _real_array(name, x), self.means[:, 0], np.sqrt(self.eigvals[:, 0])
+        return _real_array(name, x, allow_inf=True), self.means[:, 0], np.sqrt(self.eigvals[:, 0])
 
     def pdf(self, x):
         """1-D density q(x) = sum_k w_k phi((x - mu_k)/s_k)/s_k, elementwise (log-sum-exp)."""
