@@ -1,0 +1,132 @@
+"""The standard sampler workload, timed on every available backend in the same run.
+
+Workload (issue 2 §6): n = 20000 particles, d = 8, K = 8 isotropic components (means ~ 3·N(0, I),
+variance 0.25, equal weights, seed 0), exponential schedule with N = 200 steps from T = 5 to
+t_stop = 1e-3, float64 and float32. Seconds are the median of ``repeats`` timed calls after one
+warm-up (compiling) call; ratios are to the NumPy reference in float64 measured in the same run.
+Throughput is particle·component·steps per second. Peak memory is the tracemalloc peak of
+NumPy/Python allocations during one call (Numba's own allocations are not traced; they are
+O(d) per thread).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+from simulators import GaussianMixture, sample, schedule
+
+WORKLOAD = dict(n=20000, dim=8, n_components=8, mean_scale=3.0, variance=0.25, seed=0,
+                schedule="exponential", T=5.0, t_stop=1e-3, n_steps=200)
+
+
+def standard_mixture(dim=8, n_components=8, mean_scale=3.0, variance=0.25, seed=0):
+    rng = np.random.default_rng(seed)
+    means = mean_scale * rng.standard_normal((n_components, dim))
+    return GaussianMixture(np.full(n_components, 1.0 / n_components), means,
+                           np.full(n_components, variance))
+
+
+def _cuda_available() -> bool:
+    try:
+        from simulators.kernels.cuda import require_cuda
+
+        require_cuda()
+        return True
+    except Exception:
+        return False
+
+
+def _gpu_name() -> str | None:
+    try:
+        from numba import cuda
+
+        return cuda.get_current_device().name.decode() if hasattr(
+            cuda.get_current_device().name, "decode") else str(cuda.get_current_device().name)
+    except Exception:
+        return None
+
+
+def time_backend(mixture, n, times, backend, dtype, repeats):
+    sample(mixture, min(n, 256), times, backend=backend, dtype=dtype)  # warm-up / compile
+    seconds = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        sample(mixture, n, times, backend=backend, dtype=dtype)
+        seconds.append(time.perf_counter() - t0)
+    tracemalloc.start()
+    sample(mixture, n, times, backend=backend, dtype=dtype)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return statistics.median(seconds), peak
+
+
+def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, progress=print):
+    """Time the standard workload; returns the JSON-ready report (``{"workload", "results"}``)."""
+    w = dict(WORKLOAD)
+    if n is not None:
+        w["n"] = int(n)
+    if n_steps is not None:
+        w["n_steps"] = int(n_steps)
+    if repeats < 1:
+        raise ValueError(f"repeats: must be >= 1, got {repeats}")
+    mixture = standard_mixture(w["dim"], w["n_components"], w["mean_scale"], w["variance"],
+                               w["seed"])
+    times = schedule.exponential(w["T"], w["t_stop"], w["n_steps"])
+    if backends is None:
+        backends = ["numpy", "cpu"] + (["cuda"] if _cuda_available() else [])
+    plan = []
+    for backend in backends:
+        nb = cuda_n if backend == "cuda" else w["n"]
+        for dtype in ("float64", "float32"):
+            plan.append((backend, dtype, nb))
+    results = []
+    for backend, dtype, nb in plan:
+        secs, peak = time_backend(mixture, nb, times, backend, dtype, repeats)
+        pcs = nb * w["n_components"] * w["n_steps"]
+        results.append(dict(backend=backend, dtype=dtype, n=nb, seconds=secs,
+                            throughput=pcs / secs, peak_memory_mb=peak / 2**20))
+        if progress:
+            progress(f"  {backend:6s} {dtype:8s} n={nb:<9d} {secs:9.4f} s  "
+                     f"{pcs / secs:10.3e} particle·component·steps/s")
+    ref = next((r for r in results if r["backend"] == "numpy" and r["dtype"] == "float64"), None)
+    for r in results:
+        # Per-particle time ratio, so backends run at different n (CUDA) stay comparable.
+        r["ratio_to_numpy"] = (ref["seconds"] / ref["n"]) / (r["seconds"] / r["n"]) if ref else None
+    by = {(r["backend"], r["dtype"]): r for r in results}
+    derived = {}
+    if ("cpu", "float64") in by and ("cpu", "float32") in by:
+        derived["cpu_float32_speedup"] = (by["cpu", "float64"]["seconds"]
+                                          / by["cpu", "float32"]["seconds"])
+    return {
+        "workload": w,
+        "results": results,
+        "derived": derived,
+        "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                    "python": platform.python_version(),
+                    "gpu": _gpu_name() if "cuda" in backends else None},
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def format_table(report) -> str:
+    lines = [f"{'backend':8s} {'dtype':8s} {'n':>9s} {'seconds':>10s} {'throughput':>12s} "
+             f"{'x numpy':>9s} {'peak MB':>9s}"]
+    for r in report["results"]:
+        ratio = "" if r["ratio_to_numpy"] is None else f"{r['ratio_to_numpy']:.1f}"
+        lines.append(f"{r['backend']:8s} {r['dtype']:8s} {r['n']:9d} {r['seconds']:10.4f} "
+                     f"{r['throughput']:12.3e} {ratio:>9s} {r['peak_memory_mb']:9.1f}")
+    for k, v in report.get("derived", {}).items():
+        lines.append(f"{k}: {v:.2f}")
+    return "\n".join(lines)
+
+
+def write_json(report, path):
+    with open(path, "w") as fh:
+        json.dump(report, fh, indent=2)

@@ -1,0 +1,23 @@
+"""MEASUREMENT: Gaussian-mixture diffusions with exact scores, schedules, counter-based RNG,
+samplers on NumPy / Numba CPU / Numba CUDA, score errors and metrics.
+
+Imports no other package of ours. ``numba`` is imported only under ``simulators.kernels``.
+"""
+
+from simulators import metrics, rng, schedule
+from simulators.mixture import GaussianMixture
+from simulators.sampler import integrator_coefficients, sample
+from simulators.scores import CallableScore, KernelScore, MixtureScore, as_score_model
+
+__all__ = [
+    "GaussianMixture",
+    "sample",
+    "integrator_coefficients",
+    "KernelScore",
+    "MixtureScore",
+    "CallableScore",
+    "as_score_model",
+    "schedule",
+    "rng",
+    "metrics",
+]

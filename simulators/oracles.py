@@ -1,0 +1,51 @@
+"""Closed forms that the samplers are tested against.
+
+For a Gaussian target q₀ = N(μ, Σ) every q_t is Gaussian, the score is linear,
+s_t(y) = −Σ_t⁻¹ (y − m_t) with m_t = e^{−t} μ and Σ_t = e^{−2t} Σ + σ_t² I, so one step of the
+exponential integrator, y′ = a y + b s_t(y) + c ξ, is the linear Gaussian recursion
+
+    mean′ = A mean + b Σ_t⁻¹ m_t,   cov′ = A cov Aᵀ + c² I,   A = a I − b Σ_t⁻¹.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulators.sampler import _check_times, integrator_coefficients
+
+
+def gaussian_chain_moments(mean, cov, times, *, init_mean=None, init_cov=None):
+    """Exact mean and covariance of the sampler's output for the target N(mean, cov).
+
+    The chain starts from N(init_mean, init_cov) (default N(0, I)) at ``times[0]``.
+    """
+    mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+    d = mean.size
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.shape != (d, d):
+        raise ValueError(f"cov: expected shape ({d}, {d}), got {cov.shape}")
+    if not np.allclose(cov, cov.T, rtol=1e-10, atol=0) or np.linalg.eigvalsh(cov).min() <= 0:
+        raise ValueError("cov: must be symmetric positive definite")
+    times = _check_times(times)
+    m = np.zeros(d) if init_mean is None else np.asarray(init_mean, dtype=np.float64).copy()
+    C = np.eye(d) if init_cov is None else np.asarray(init_cov, dtype=np.float64).copy()
+    coefs = integrator_coefficients(times)
+    eye = np.eye(d)
+    for k, (a, b, c) in enumerate(coefs):
+        t = times[k]
+        sigma_t = np.exp(-2.0 * t) * cov + (-np.expm1(-2.0 * t)) * eye
+        prec = np.linalg.inv(sigma_t)
+        A = a * eye - b * prec
+        m = A @ m + b * prec @ (np.exp(-t) * mean)
+        C = A @ C @ A.T + c * c * eye
+        C = 0.5 * (C + C.T)
+    return m, C
+
+
+def gaussian_marginal(mean, cov, t):
+    """(mean, cov) of q_t for q₀ = N(mean, cov): (e^{−t} μ, e^{−2t} Σ + σ_t² I)."""
+    mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+    cov = np.asarray(cov, dtype=np.float64)
+    if t < 0 or not np.isfinite(t):
+        raise ValueError(f"t: must be finite and >= 0, got {t}")
+    return np.exp(-t) * mean, np.exp(-2.0 * t) * cov + (-np.expm1(-2.0 * t)) * np.eye(mean.size)

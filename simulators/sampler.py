@@ -1,0 +1,143 @@
+"""DDPM with the exponential integrator, on three backends (design.md, "Conventions").
+
+Step k uses the score at ``times[k]`` and moves to ``times[k+1]``:
+y ← e^{h} y + 2(e^{h} − 1) ŝ(y, times[k]) + √(e^{2h} − 1) ξ,  h = times[k] − times[k+1],
+started from N(0, I) drawn with the same counter-based generator at step index −1... (see
+``initial_noise``) unless ``x_init`` is given.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from simulators._progress import progress_bar
+from simulators.kernels import BACKENDS, get_backend
+from simulators.scores import KernelScore, as_score_model
+
+_DTYPES = ("float32", "float64")
+# Step index used for the initial N(0, I) draw. Steps of the chain use 0..N−1, so the initial
+# draw gets its own counter that no chain step can reach.
+INIT_STEP = 2**63
+
+
+def integrator_coefficients(times) -> np.ndarray:
+    """(N, 3) array of (e^h, 2(e^h − 1), √(e^{2h} − 1)) per step, in float64."""
+    h = -np.diff(np.asarray(times, dtype=np.float64))
+    return np.stack([np.exp(h), 2.0 * np.expm1(h), np.sqrt(np.expm1(2.0 * h))], axis=1)
+
+
+def _check_times(times) -> np.ndarray:
+    try:
+        times = np.asarray(times, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"times: expected a 1-D array of floats ({exc})") from None
+    if times.ndim != 1 or times.size < 2:
+        raise ValueError(f"times: must be 1-D with at least 2 entries, got shape {times.shape}")
+    if not np.all(np.isfinite(times)):
+        raise ValueError("times: must be finite")
+    if np.any(np.diff(times) >= 0):
+        raise ValueError("times: must be strictly decreasing (times[0] = T > ... > t_stop)")
+    if times[-1] < 0:
+        raise ValueError(f"times: diffusion times must be >= 0, got t_stop = {times[-1]}")
+    return times
+
+
+def _check_int(name, value, lo, hi=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    if value < lo or (hi is not None and value > hi):
+        raise ValueError(f"{name}: must be in [{lo}, {hi if hi is not None else 'inf'}], "
+                         f"got {value}")
+    return int(value)
+
+
+def initial_noise(seed: int, n: int, d: int, dtype="float64", particle_offset: int = 0):
+    """The N(0, I) start of the chain: counter-based normals at step index ``INIT_STEP``."""
+    from simulators.kernels.numpy_backend import normals
+
+    return normals(seed, n, INIT_STEP, d, particle_offset=particle_offset, dtype=dtype)
+
+
+def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=None,
+           callback=None, progress=False, dim=None):
+    """Run the DDPM sampler and return the (n, d) array of final states at ``times[-1]``.
+
+    Parameters
+    ----------
+    score : GaussianMixture, KernelScore or callable ``f(x, t) -> (n, d)``
+        A mixture means its exact score (evaluated inside the kernel). A callable is evaluated
+        once per step on the whole batch in float64 (the generic path).
+    n : number of particles.
+    times : decreasing diffusion times ``T = times[0] > ... > times[-1] = t_stop``.
+    seed : the counter-based RNG seed (0 ≤ seed < 2⁶⁴); results do not depend on the backend,
+        thread count or batch size.
+    backend : "numpy" (reference), "cpu" (Numba) or "cuda" (numba-cuda).
+    dtype : "float32" or "float64".
+    x_init : optional (n, d) start instead of N(0, I).
+    callback : optional ``callback(k, t, x)`` called after step k with ``t = times[k+1]`` and the
+        current states ``x`` (a copy, float64 or float32 as ``dtype``).
+    progress : show a tqdm bar over steps (no-op without tqdm).
+    dim : the dimension, needed only for a plain callable without a ``dim`` attribute and
+        without ``x_init``.
+    """
+    model = as_score_model(score)
+    n = _check_int("n", n, 1)
+    times = _check_times(times)
+    seed = _check_int("seed", seed, 0, 2**64 - 1)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: must be one of {BACKENDS}, got {backend!r}")
+    dtype = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype: must be one of {_DTYPES}, got {dtype!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError("callback: must be callable")
+    d = getattr(model, "dim", None) or dim
+    if x_init is not None:
+        x_init = np.asarray(x_init)
+        if x_init.ndim != 2 or x_init.shape[0] != n or (d is not None and x_init.shape[1] != d):
+            raise ValueError(f"x_init: expected shape ({n}, {d}), got {x_init.shape}")
+        if not np.all(np.isfinite(x_init)):
+            raise ValueError("x_init: must be finite")
+        d = x_init.shape[1]
+    if d is None:
+        raise ValueError("dim: a plain callable score needs dim= (or x_init) to know d")
+    d = _check_int("dim", d, 1)
+
+    impl = get_backend(backend)
+    X = (np.array(x_init, dtype=dtype) if x_init is not None
+         else initial_noise(seed, n, d, dtype=dtype))
+    coefs = integrator_coefficients(times)
+    n_steps = len(times) - 1
+    per_step = callback is not None or progress
+    if isinstance(model, KernelScore):
+        family, params = model.kernel_program(times, dtype)
+        X = impl.to_device(X) if hasattr(impl, "to_device") else X
+        with progress_bar(progress, n_steps, desc=f"sample[{backend}]") as bar:
+            chunks = [(k, k + 1) for k in range(n_steps)] if per_step else [(0, n_steps)]
+            for k0, k1 in chunks:
+                impl.run_program(family, params, X, k0, k1, seed, coefs)
+                bar.update(k1 - k0)
+                if callback is not None:
+                    callback(k1 - 1, float(times[k1]), _host(impl, X))
+        return _host(impl, X)
+
+    with progress_bar(progress, n_steps, desc=f"sample[{backend}]") as bar:
+        for k in range(n_steps):
+            host = X.astype(np.float64)
+            S = np.asarray(model(host, float(times[k])), dtype=np.float64)
+            if S.shape != (n, d):
+                raise ValueError(f"score: callable returned shape {S.shape}, expected {(n, d)}")
+            if not np.all(np.isfinite(S)):
+                raise ValueError(f"score: callable returned non-finite values at step {k} "
+                                 f"(t = {times[k]})")
+            impl.run_update(X, S.astype(dtype), k, seed, coefs)
+            bar.update(1)
+            if callback is not None:
+                callback(k, float(times[k + 1]), X.copy())
+    return X
+
+
+def _host(impl, X):
+    return impl.to_host(X) if hasattr(impl, "to_host") else X.copy()

@@ -1,0 +1,110 @@
+"""Score models: what ``simulators.sample`` accepts as its ``score`` argument.
+
+A score model answers ``model(x, t)`` with the score at diffusion time ``t`` for points ``x`` of
+shape (n, d). Two kinds exist:
+
+* **kernel scores** (subclasses of :class:`KernelScore`) also hand the backends a *kernel program*
+  (``kernel_program(times, dtype) -> (family, params)``): the name of a score family compiled from
+  the shared step math, plus per-step parameter arrays (leading axis = step index). They are
+  evaluated inside the compiled kernels on every backend, with no Python call per step.
+* **generic scores**: any Python callable ``f(x, t) -> (n, d)``; the sampler calls it once per step
+  on the whole batch (vectorized), then a kernel applies the update.
+
+Every model that knows the truth also exposes ``error(x, t) = model(x, t) − s_t(x)``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from simulators.mixture import GaussianMixture
+
+
+class KernelScore(ABC):
+    """A score model evaluated inside the compiled kernels."""
+
+    dim: int
+
+    @abstractmethod
+    def kernel_program(self, times: np.ndarray, dtype) -> tuple[str, tuple]:
+        """(family, params) for steps k = 0..len(times)−2, each evaluated at ``times[k]``."""
+
+    @abstractmethod
+    def __call__(self, x, t):
+        """Score at time ``t`` for points ``x`` (n, d), evaluated in NumPy float64."""
+
+    def error(self, x, t):
+        """``self(x, t) − s_t(x)``: the score error against the exact score."""
+        raise NotImplementedError(f"{type(self).__name__} does not know the true score")
+
+
+class MixtureScore(KernelScore):
+    """The exact score s_t = ∇ log q_t of a Gaussian mixture's OU marginal q_t."""
+
+    def __init__(self, mixture: GaussianMixture):
+        if not isinstance(mixture, GaussianMixture):
+            raise TypeError(f"mixture: expected a GaussianMixture, got {type(mixture).__name__}")
+        self.mixture = mixture
+        self.dim = mixture.dim
+
+    def __call__(self, x, t):
+        return self.mixture.at(t).score(x)
+
+    def error(self, x, t):
+        x = np.asarray(x, dtype=np.float64)
+        return np.zeros(x.shape[:-1] + (self.dim,)) if x.ndim > 1 else np.zeros(self.dim)
+
+    def kernel_program(self, times, dtype):
+        return mixture_program(self.mixture, times, dtype)
+
+
+def mixture_program(mixture: GaussianMixture, times, dtype) -> tuple[str, tuple]:
+    """Per-step parameters of the exact mixture score at ``times[k]``, k = 0..N−1.
+
+    q_t has means e^{−t} μ_k and covariance eigenvalues e^{−2t} λ_k + σ_t² (eigenvectors fixed),
+    so only the eigenvalues, means and log-normalisers change with t. Components of zero weight
+    are dropped.
+    """
+    t = np.asarray(times, dtype=np.float64)[:-1]
+    keep = mixture.weights > 0
+    logw = mixture.log_weights[keep]
+    means = mixture.means[keep]
+    lam = mixture.eigvals[keep]
+    e = np.exp(-t)[:, None, None]
+    s2 = -np.expm1(-2.0 * t)[:, None, None]
+    means_t = e * means[None]
+    lam_t = e**2 * lam[None] + s2  # (N, K, d)
+    logc = logw[None] - 0.5 * np.log(2.0 * np.pi * lam_t).sum(axis=-1)
+    dt = np.dtype(dtype)
+    if mixture.cov_type == "isotropic":
+        family, params = "mixture_isotropic", (logc, means_t, 1.0 / lam_t[..., 0])
+    elif mixture.cov_type == "diagonal":
+        family, params = "mixture_diagonal", (logc, means_t, 1.0 / lam_t)
+    else:
+        family, params = "mixture_full", (logc, means_t, 1.0 / lam_t, mixture.eigvecs[keep])
+    return family, tuple(np.ascontiguousarray(p, dtype=dt) for p in params)
+
+
+class CallableScore:
+    """Wraps a Python callable ``f(x, t) -> (n, d)`` for the generic (one call per step) path."""
+
+    def __init__(self, fn, dim=None):
+        if not callable(fn):
+            raise TypeError(f"score: expected a GaussianMixture, a score model or a callable, "
+                            f"got {type(fn).__name__}")
+        self.fn = fn
+        self.dim = dim if dim is not None else getattr(fn, "dim", None)
+
+    def __call__(self, x, t):
+        return self.fn(x, t)
+
+
+def as_score_model(score):
+    """Normalise ``sample``'s ``score`` argument to a KernelScore or a CallableScore."""
+    if isinstance(score, GaussianMixture):
+        return MixtureScore(score)
+    if isinstance(score, (KernelScore, CallableScore)):
+        return score
+    return CallableScore(score)

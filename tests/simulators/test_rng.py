@@ -1,0 +1,81 @@
+"""Counter-based RNG: purity, statistics, and independence of the counters."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulators import rng
+
+
+def test_normals_block_matches_pointwise_function():
+    block = rng.normals(7, 5, 3, 4)
+    p, j = np.meshgrid(np.arange(5), np.arange(4), indexing="ij")
+    np.testing.assert_array_equal(block, rng.standard_normal(7, p, 3, j))
+
+
+def test_particle_offset_is_a_slice_of_the_same_stream():
+    full = rng.normals(1, 10, 2, 3)
+    np.testing.assert_array_equal(rng.normals(1, 4, 2, 3, particle_offset=6), full[6:])
+
+
+def test_pure_function_of_counters():
+    a = rng.standard_normal(3, [0, 1, 2], 9, 5)
+    b = rng.standard_normal(3, [2, 1, 0], 9, 5)[::-1]
+    np.testing.assert_array_equal(a, b)
+    assert len({rng.standard_normal(s, 0, 0, 0).item() for s in range(50)}) == 50
+
+
+def test_ks_against_standard_normal():
+    # 400000 draws; under H0 the p-value is uniform, so p >= 1e-3 fails with probability 1e-3.
+    z = rng.normals(0, 50000, 11, 8).ravel()
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    assert abs(z.mean()) < 5 / np.sqrt(z.size)
+    assert abs(z.std() - 1) < 5 * np.sqrt(0.5 / z.size)
+
+
+@pytest.mark.parametrize("axis_name", ["particle", "step", "coord", "seed"])
+def test_neighbouring_counters_uncorrelated(axis_name):
+    n = 100000
+    idx = np.arange(n, dtype=np.uint64)
+    args = dict(seed=1, particle=5, step=5, coord=2)
+    args[axis_name] = idx
+    z = rng.standard_normal(**args)
+    r = np.corrcoef(z[:-1], z[1:])[0, 1]
+    # The lag-1 correlation of independent normals has sd 1/sqrt(n): band of 5 sd.
+    assert abs(r) < 5 / np.sqrt(n)
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+
+
+def test_box_muller_pair_is_uncorrelated_and_normal():
+    z = rng.normals(2, 100000, 0, 2)
+    assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 5 / np.sqrt(len(z))
+    # Squared radius of a pair is Exp(1/2) (chi-square with 2 degrees of freedom).
+    assert stats.kstest((z**2).sum(1), "chi2", args=(2,)).pvalue > 1e-3
+
+
+def test_float32_agrees_with_float64():
+    a = rng.normals(4, 2000, 1, 6, dtype="float64")
+    b = rng.normals(4, 2000, 1, 6, dtype="float32")
+    assert b.dtype == np.float32
+    # float32 keeps the top 24 bits of each uniform: |diff| ~ 1e-6 away from the extreme tail.
+    assert np.max(np.abs(a - b) / (1 + np.abs(a))) < 1e-5
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(seed=-1, n=2, step=0, dim=2), "seed"),
+    (dict(seed=0, n=0, step=0, dim=2), "n"),
+    (dict(seed=0, n=2, step=0, dim=0), "dim"),
+    (dict(seed=0, n=2, step=-3, dim=2), "step"),
+])
+def test_bad_input(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        rng.normals(**kwargs)
+
+
+def test_bad_types():
+    with pytest.raises(TypeError, match="^seed"):
+        rng.normals(1.5, 2, 0, 2)
+    with pytest.raises(TypeError, match="^coord"):
+        rng.standard_normal(0, 0, 0, 0.5)
+    with pytest.raises(ValueError, match="^dtype"):
+        rng.normals(0, 2, 0, 2, dtype="float16")
