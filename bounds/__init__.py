@@ -1,0 +1,30 @@
+"""diffbounds.bounds — every statement of Gupta, Parulekar, Price, Xun (NeurIPS 2024) and of its
+predecessors as an exact SymPy expression, with its algebra, tables and a derivation check.
+
+>>> import bounds
+>>> bounds.get("gupta2024.theorem_1_2").exponent("epsilon")
+-3
+"""
+
+# registration: _derived imports _gupta2024 itself, so the order below does not matter
+from bounds import _derived, _gupta2024, _predecessors, symbols  # noqa: F401
+from bounds._asymptotics import AsymptoticError, Dependence
+from bounds._registry import UnknownKeyError, get, keys, register, statements
+from bounds.algebra import (
+    Crossover,
+    compose,
+    crossover,
+    dependence,
+    exponent,
+    growth,
+    log_power,
+    ratio,
+    soft_o,
+)
+from bounds.statement import QUANTITIES, STATUSES, Source, Statement
+
+__all__ = [
+    "AsymptoticError", "Crossover", "Dependence", "QUANTITIES", "STATUSES", "Source",
+    "Statement", "UnknownKeyError", "compose", "crossover", "dependence", "exponent", "get",
+    "growth", "keys", "log_power", "ratio", "register", "soft_o", "statements", "symbols",
+]

@@ -1,0 +1,53 @@
+"""The registry of statements: ``get(key)``, ``keys()``, ``register(statement)``."""
+
+from __future__ import annotations
+
+import difflib
+
+from bounds.statement import Statement
+
+_REGISTRY: dict[str, Statement] = {}
+
+
+class UnknownKeyError(KeyError, ValueError):
+    """An unknown statement key; the message lists close matches."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else "unknown key"
+
+
+def register(statement: Statement, *, replace: bool = False) -> Statement:
+    """Add ``statement`` to the registry under ``statement.key``."""
+    if not isinstance(statement, Statement):
+        raise TypeError(f"statement: expected a bounds.Statement, got {type(statement).__name__}")
+    if statement.key in _REGISTRY and not replace:
+        raise ValueError(f"key: {statement.key!r} is already registered")
+    _REGISTRY[statement.key] = statement
+    return statement
+
+
+def get(key: str) -> Statement:
+    """The registered statement ``key`` (e.g. ``"gupta2024.theorem_1_2"``)."""
+    if isinstance(key, Statement):
+        return key
+    if not isinstance(key, str):
+        raise TypeError(f"key: expected a string, got {type(key).__name__}")
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        pass
+    close = difflib.get_close_matches(key, list(_REGISTRY), n=5, cutoff=0.4)
+    if not close:
+        close = [k for k in _REGISTRY if key.lower() in k.lower()][:5]
+    hint = f"; close matches: {', '.join(close)}" if close else ""
+    raise UnknownKeyError(f"key: unknown statement {key!r}{hint} "
+                          f"(`diffbounds bounds list` shows all {len(_REGISTRY)})")
+
+
+def keys(prefix: str | None = None) -> list[str]:
+    """All registered keys (in registration order), optionally those starting with ``prefix``."""
+    return [k for k in _REGISTRY if prefix is None or k.startswith(prefix)]
+
+
+def statements() -> list[Statement]:
+    return list(_REGISTRY.values())

@@ -1,0 +1,263 @@
+"""The :class:`Statement`: one bound of the paper or of a predecessor, as an exact SymPy expression
+with its provenance, status, hypotheses and what its Õ hides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from bounds import _asymptotics
+from bounds import symbols as _sym
+
+__all__ = ["Source", "Statement", "STATUSES", "QUANTITIES"]
+
+STATUSES = ("VERBATIM", "VERBATIM-SECONDARY", "DERIVED", "UNVERIFIED", "OCR-GARBLED")
+QUANTITIES = ("samples", "steps", "tv", "w2", "kl", "l2_error", "probability", "time",
+              "weight", "score_error_integral", "ratio", "constant")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a statement comes from: work, statement number, equation and page where known."""
+
+    work: str
+    statement: str
+    equation: str | None = None
+    page: str | None = None
+    note: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.work, self.statement]
+        if self.equation:
+            parts.append(f"eq. {self.equation}")
+        if self.page:
+            parts.append(f"p. {self.page}")
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"work": self.work, "statement": self.statement, "equation": self.equation,
+                "page": self.page, "note": self.note}
+
+
+def _sympify_positive(expr: Any, argument: str) -> sp.Expr:
+    try:
+        e = sp.sympify(expr)
+    except (sp.SympifyError, TypeError) as exc:
+        raise TypeError(f"{argument}: cannot convert {expr!r} to a SymPy expression") from exc
+    if not isinstance(e, sp.Expr):
+        raise TypeError(f"{argument}: expected a SymPy expression, got {type(e).__name__}")
+    return e
+
+
+@dataclass(eq=False)
+class Statement:
+    """A bound ``expr`` on ``quantity`` (samples, steps, tv, ...) with provenance and status.
+
+    ``hidden`` lists the factors that Õ hides (as SymPy expressions); the absolute constants of
+    ``≲`` appear in ``expr`` as the symbols ``C, C_1, ...`` (see ``constants``).
+    """
+
+    key: str
+    expr: sp.Expr
+    quantity: str
+    source: Source
+    status: str
+    hypotheses: tuple = ()
+    hidden: tuple = ()
+    relation: str = "upper bound"
+    description: str = ""
+    parts: Mapping[str, sp.Expr] = field(default_factory=dict)
+    derivation: tuple = ()
+    compare_with: tuple = ()
+    reference: Mapping[sp.Symbol, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not self.key:
+            raise TypeError("key: expected a non-empty string")
+        self.expr = _sympify_positive(self.expr, "expr")
+        if self.status not in STATUSES:
+            raise ValueError(f"status: {self.status!r} is not one of {STATUSES}")
+        if self.quantity not in QUANTITIES:
+            raise ValueError(f"quantity: {self.quantity!r} is not one of {QUANTITIES}")
+        if not isinstance(self.source, Source):
+            raise TypeError("source: expected a bounds.Source")
+        self.hypotheses = tuple(self.hypotheses)
+        self.hidden = tuple(sp.sympify(h) if not isinstance(h, str) else h for h in self.hidden)
+        self.parts = {k: sp.sympify(v) for k, v in dict(self.parts).items()}
+        self.derivation = tuple(self.derivation)
+        self.compare_with = tuple(self.compare_with)
+        self.reference = dict(self.reference)
+        for s in self.expr.free_symbols:
+            _sym.as_symbol(s, argument=f"expr of {self.key}")
+        self._fn = None
+        self._dep_cache: dict[tuple, _asymptotics.Dependence] = {}
+
+    # -- symbols -------------------------------------------------------------------------
+    @property
+    def constants(self) -> tuple[sp.Symbol, ...]:
+        """The unknown absolute constants appearing in ``expr`` (sorted by name)."""
+        return tuple(sorted((s for s in self.expr.free_symbols if _sym.is_constant(s)),
+                            key=lambda s: s.name))
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """The parameters of ``expr`` (every free symbol except the absolute constants)."""
+        return tuple(sorted((s for s in self.expr.free_symbols if not _sym.is_constant(s)),
+                            key=lambda s: s.name))
+
+    @property
+    def hidden_log_symbols(self) -> frozenset[sp.Symbol]:
+        """Symbols whose log factors are hidden by Õ (a hidden factor is a polylog of them)."""
+        out = set()
+        for h in self.hidden:
+            if isinstance(h, str) or not isinstance(h, sp.Expr):
+                continue
+            params = [s for s in h.free_symbols if not _sym.is_constant(s)]
+            if len(params) == 1 and h.has(sp.log):
+                dep = _asymptotics.dependence(h, params[0])
+                if dep.growth == "polylog":
+                    out.add(params[0])
+        return frozenset(out)
+
+    @property
+    def reference_point(self) -> dict[sp.Symbol, float]:
+        """The documented reference point: :data:`bounds.symbols.REFERENCE_POINT` + overrides."""
+        pt = {s: _sym.REFERENCE_POINT[s] for s in self.parameters}
+        pt.update({s: v for s, v in self.reference.items() if s in self.parameters})
+        return pt
+
+    # -- evaluation ----------------------------------------------------------------------
+    def _function(self):
+        if self._fn is None:
+            args = list(self.parameters) + list(self.constants)
+            self._fn = (args, sp.lambdify(args, self.expr, modules=["scipy", "numpy"]))
+        return self._fn
+
+    def evaluate(self, values: Mapping | None = None, /, **kwargs):
+        """Evaluate ``expr`` at positive values (floats or NumPy arrays, broadcast together).
+
+        Symbols are given by name (``d=10, epsilon=0.1``) or in a mapping; absolute constants
+        default to 1. Raises ValueError naming any missing or non-positive symbol, and if the
+        result is not finite.
+        """
+        given: dict[sp.Symbol, Any] = {}
+        for k, v in {**dict(values or {}), **kwargs}.items():
+            s = _sym.as_symbol(k, argument="values")
+            given[s] = v
+        args, fn = self._function()
+        missing = [s.name for s in self.parameters if s not in given]
+        if missing:
+            raise ValueError(f"evaluate {self.key}: missing value(s) for {', '.join(missing)} "
+                             f"(the statement's parameters are "
+                             f"{', '.join(s.name for s in self.parameters)})")
+        extra = [s.name for s in given if s not in args]
+        if extra:
+            raise ValueError(f"evaluate {self.key}: {', '.join(extra)} not in this statement "
+                             f"(its parameters are {', '.join(s.name for s in self.parameters)})")
+        arrays = []
+        for s in args:
+            v = given.get(s, 1.0)
+            try:
+                a = np.asarray(v, dtype=float)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"{s.name}: expected a number or array of numbers, got "
+                                f"{type(v).__name__}") from exc
+            if not np.all(np.isfinite(a)) or np.any(a <= 0):
+                raise ValueError(f"{s.name}: every value must be positive and finite "
+                                 f"(got {v!r})")
+            arrays.append(a)
+        scalar = all(a.ndim == 0 for a in arrays)
+        try:
+            arrays = np.broadcast_arrays(*arrays) if arrays else []
+        except ValueError as exc:
+            raise ValueError(f"evaluate {self.key}: the array values do not broadcast: {exc}"
+                             ) from exc
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(*arrays), dtype=float)
+        if arrays:
+            out = np.broadcast_to(out, arrays[0].shape)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(f"evaluate {self.key}: the result is not finite at these values "
+                             f"(check the hypotheses: {self.hypotheses_text()})")
+        return float(out) if scalar else np.array(out)
+
+    def hypotheses_text(self) -> str:
+        return "; ".join(str(h) for h in self.hypotheses) or "none"
+
+    def hypotheses_hold(self, **values) -> dict[str, bool | None]:
+        """Evaluate the relational hypotheses at ``values`` (None for a textual hypothesis)."""
+        subs = {_sym.as_symbol(k, argument="values"): v for k, v in values.items()}
+        out: dict[str, bool | None] = {}
+        for h in self.hypotheses:
+            if isinstance(h, sp.core.relational.Relational):
+                r = h.subs(subs)
+                r = r.subs({c: 1 for c in r.free_symbols if _sym.is_constant(c)})
+                out[str(h)] = bool(r) if r in (sp.true, sp.false) else None
+            else:
+                out[str(h)] = None
+        return out
+
+    # -- asymptotics ---------------------------------------------------------------------
+    def dependence(self, symbol, direction: str | None = None) -> _asymptotics.Dependence:
+        """Leading dependence on ``symbol`` (exponent, log power, growth class)."""
+        s = _sym.as_symbol(symbol)
+        key = (s, direction)
+        if key not in self._dep_cache:
+            self._dep_cache[key] = _asymptotics.dependence(self.expr, s, direction)
+        return self._dep_cache[key]
+
+    def exponent(self, symbol, direction: str | None = None) -> sp.Expr:
+        """Polynomial exponent of the leading growth in ``symbol`` (x -> 0 for epsilon, gamma,
+        delta, ...; x -> oo for d, P, D, Theta, N, m, ...); +-oo if exponential."""
+        return self.dependence(symbol, direction).exponent
+
+    def log_power(self, symbol, direction: str | None = None) -> sp.Expr:
+        """Power of the log factor: log(x)**k as x -> oo, log(1/x)**k as x -> 0."""
+        return self.dependence(symbol, direction).log_power
+
+    def growth(self, symbol, direction: str | None = None) -> str:
+        """constant / polylog / polynomial / exponential."""
+        return self.dependence(symbol, direction).growth
+
+    def soft_o(self) -> Statement:
+        """The displayed Õ-form (see :func:`bounds.algebra.soft_o`)."""
+        from bounds.algebra import soft_o
+
+        return soft_o(self)
+
+    # -- presentation --------------------------------------------------------------------
+    def as_dict(self) -> dict[str, Any]:
+        deps = {}
+        for s in self.parameters:
+            try:
+                dep = self.dependence(s)
+                deps[s.name] = {"exponent": str(dep.exponent), "log_power": str(dep.log_power),
+                                "growth": dep.growth, "direction": dep.direction}
+            except _asymptotics.AsymptoticError as exc:
+                deps[s.name] = {"error": str(exc)}
+        try:
+            ref = self.evaluate({s: v for s, v in self.reference_point.items()})
+        except ValueError:
+            ref = None
+        return {
+            "key": self.key, "quantity": self.quantity, "status": self.status,
+            "relation": self.relation, "expr": str(self.expr), "latex": sp.latex(self.expr),
+            "source": self.source.as_dict(), "description": self.description,
+            "hypotheses": [str(h) for h in self.hypotheses],
+            "hidden": [str(h) for h in self.hidden],
+            "constants": [c.name for c in self.constants],
+            "parameters": [s.name for s in self.parameters],
+            "parts": {k: str(v) for k, v in self.parts.items()},
+            "derivation": [str(x) for x in self.derivation],
+            "compare_with": list(self.compare_with),
+            "reference_point": {s.name: v for s, v in self.reference_point.items()},
+            "value_at_reference_point": ref,
+            "dependence": deps,
+        }
+
+    def __repr__(self) -> str:
+        return f"Statement({self.key!r}, {self.quantity}: {self.expr}, {self.status})"
