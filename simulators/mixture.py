@@ -200,6 +200,11 @@ class GaussianMixture:
     eigvecs (K, d, d) with ``Sigma_k = eigvecs[k] @ diag(eigvals[k]) @ eigvecs[k].T`` for
     "full" (else None), variances (K,) for "isotropic", (K, d) for "diagonal", None for "full".
 
+    Points ``x``: shape (d,) or (..., d); for d = 1 also a scalar or a plain (n,) array (n
+    points). ``score(x)`` has the shape of ``x``; ``log_prob(x)`` drops the last axis (a scalar
+    for one point). ``sample(n, seed)`` returns (n, d). 1-D mixtures also have ``pdf``,
+    ``logpdf``, ``cdf``, ``sf`` and ``quantile``, elementwise over any array shape.
+
     Examples
     --------
     >>> q = GaussianMixture([0.999, 0.001], [[0.0], [1e4]], 1.0)   # paper Figure 1, p_2
@@ -313,6 +318,18 @@ class GaussianMixture:
         obj = cls.__new__(cls)
         obj._set(w, mu, cov_type, eigvals, eigvecs, variances, dense)
         return obj
+
+    def __getstate__(self) -> dict:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict) -> None:
+        # arrays come back from pickle writeable: freeze them again
+        for name, value in state.items():
+            if isinstance(value, np.ndarray):
+                value = _readonly(value)
+            elif name == "_dense" and value is not None:
+                value = (_readonly(value[0]), value[1], value[2])
+            setattr(self, name, value)
 
     # -- basic properties -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 
 import mpmath
 import numpy as np
@@ -158,6 +159,15 @@ def test_attributes_are_read_only_float64(cov_type):
         with pytest.raises(ValueError):
             a[(0,) * a.ndim] = 1.0
     np.testing.assert_allclose(np.exp(m.log_weights), m.weights, rtol=1e-15)
+
+
+def test_pickle_round_trip_keeps_arrays_read_only():
+    m = make_mixture("full").at(0.2)
+    back = pickle.loads(pickle.dumps(m))
+    assert back.cov_type == "full" and not back.means.flags.writeable
+    assert not back.eigvecs.flags.writeable
+    np.testing.assert_array_equal(back.covariance_matrices(), m.covariance_matrices())
+    np.testing.assert_array_equal(back.score(np.ones(3)), m.score(np.ones(3)))
 
 
 def test_normalize_scales_weights():
