@@ -1,8 +1,9 @@
 """Counter-based randomness: the normal for (seed, particle, step, coordinate) is a pure function.
 
-The generator is defined once in ``simulators.kernels._math`` (SplitMix64 key derivation and
-Box–Muller) and compiled for every backend; this module exposes its NumPy form. Because nothing is
-sequential, results do not depend on backend, thread count, batch size or CUDA launch grid.
+The generator is defined once in ``simulators.kernels._math`` (SplitMix64 key derivation, then
+the AS241 inverse normal CDF) and compiled for every backend; this module exposes its NumPy
+form. Because nothing is sequential, results do not depend on backend, thread count, batch
+size or CUDA launch grid.
 """
 
 from __future__ import annotations
@@ -33,12 +34,10 @@ def standard_normal(seed, particle, step, coord, dtype="float64"):
                                     ("step", step), ("coord", coord)))
     seed, particle, step, coord = np.broadcast_arrays(seed, particle, step, coord)
     ns = math_for(dtype)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         skey = ns.step_key(ns.particle_key(ns.seed_key(seed.ravel()), particle.ravel()),
                            step.ravel())
-        z0, z1 = ns.normal_pair(skey, coord.ravel() // np.uint64(2))
-    out = np.where(coord.ravel() % np.uint64(2) == 0, z0, z1)
-    return out.reshape(seed.shape)
+        return ns.normal(skey, coord.ravel()).reshape(seed.shape)
 
 
 def normals(seed: int, n: int, step: int, dim: int, *, particle_offset: int = 0,

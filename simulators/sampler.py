@@ -2,8 +2,8 @@
 
 Step k uses the score at ``times[k]`` and moves to ``times[k+1]``:
 y ← e^{h} y + 2(e^{h} − 1) ŝ(y, times[k]) + √(e^{2h} − 1) ξ,  h = times[k] − times[k+1],
-started from N(0, I) drawn with the same counter-based generator at step index −1... (see
-``initial_noise``) unless ``x_init`` is given.
+started from N(0, I) (counter-based normals at the reserved step index ``INIT_STEP``) unless
+``x_init`` is given.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
                 bar.update(k1 - k0)
                 if callback is not None:
                     callback(k1 - 1, float(times[k1]), _host(impl, X))
-        return _host(impl, X)
+        return _finite(_host(impl, X), backend, dtype)
 
     with progress_bar(progress, n_steps, desc=f"sample[{backend}]") as bar:
         for k in range(n_steps):
@@ -136,6 +136,16 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
             bar.update(1)
             if callback is not None:
                 callback(k, float(times[k + 1]), X.copy())
+    return _finite(X, backend, dtype)
+
+
+def _finite(X, backend, dtype):
+    bad = ~np.isfinite(X).all(axis=1)
+    if bad.any():
+        raise FloatingPointError(
+            f"sample: {int(bad.sum())} of {len(X)} particles ended non-finite "
+            f"(backend={backend!r}, dtype={dtype!r}); the chain overflowed — "
+            "check the score model and schedule, or use float64")
     return X
 
 

@@ -33,7 +33,7 @@ def math_for(dtype: str) -> SimpleNamespace:
 
     lib = SimpleNamespace(
         U=np.uint64, F=F, jit=jit, to_float=jit(_to_float), where=jit(_where),
-        log=math.log, sqrt=math.sqrt, cos=math.cos, sin=math.sin, exp=math.exp,
+        log=math.log, sqrt=math.sqrt, exp=math.exp, vectorized=False,
     )
     return build(lib)
 

@@ -4,15 +4,16 @@
 exponential-integrator update) closed over a small *target library* ``lib`` that supplies the
 few primitives that differ between targets:
 
-============  =================  ====================  =========================
-name          NumPy reference    Numba CPU             Numba CUDA
-============  =================  ====================  =========================
-``jit``       identity           ``numba.njit``        ``cuda.jit(device=True)``
-``F``         ``np.float32/64``  same                  same
-``to_float``  ``u.astype(F)``    ``F(u)``              ``F(u)``
-``where``     ``np.where``       ``a if c else b``     ``a if c else b``
-``log`` ...   ``np.log`` ...     ``math.log`` ...      ``math.log`` ...
-============  =================  ====================  =========================
+==============  =================  ====================  =========================
+name            NumPy reference    Numba CPU             Numba CUDA
+==============  =================  ====================  =========================
+``jit``         identity           ``numba.njit``        ``cuda.jit(device=True)``
+``F``           ``np.float32/64``  same                  same
+``to_float``    ``u.astype(F)``    ``F(u)``              ``F(u)``
+``where``       ``np.where``       ``a if c else b``     ``a if c else b``
+``log`` ...     ``np.log`` ...     ``math.log`` ...      ``math.log`` ...
+``vectorized``  True               False                 False
+==============  =================  ====================  =========================
 
 The functions are written for *one particle*: ``x[j]`` is coordinate ``j``. On the NumPy target the
 same code runs vectorized over particles by passing ``x`` as a ``(d, n)`` array, so ``x[j]`` is the
@@ -27,15 +28,16 @@ function of those four integers. Keys are derived with the SplitMix64 finalizer 
     step_key     = mix(particle_key + (step + 1) * G)
     uniform(c)   = mix(step_key + (c + 1) * G)      # the SplitMix64 stream started at step_key
 
-with G = 0x9E3779B97F4A7C15. Coordinates 2j and 2j+1 share the Box–Muller pair j (uniforms c = 2j
-and 2j+1): z_{2j} = r cos θ, z_{2j+1} = r sin θ, r = √(−2 log u₁), θ = 2π u₂. float64 uses the top
-53 bits of each word, float32 the top 24 (so float32 normals equal float64 normals to float32
-precision, except where u₁ < ~1e-6, i.e. |z| > 5.3, with probability < 1e-6 per pair).
+with G = 0x9E3779B97F4A7C15, and the normal of coordinate j is Φ⁻¹(uniform(j)), computed with
+Wichura's AS241 rational approximation (relative error ~1e-16, the algorithm of R's ``qnorm`` and
+CPython's ``NormalDist.inv_cdf``): one uniform per normal, and 85% of normals need no
+transcendental function (the central branch is a rational function). float64 uniforms use the
+top 52 bits of each word (|z| ≤ 8.2), float32 the top 23 (|z| ≤ 5.3); float32 normals therefore
+equal float64 normals to float32 precision except in the extreme tail.
 """
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -44,21 +46,41 @@ GOLDEN = 0x9E3779B97F4A7C15
 _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
 
+_AS241_A = (3.3871328727963666080e0, 1.3314166789178437745e2, 1.9715909503065514427e3,
+            1.3731693765509461125e4, 4.5921953931549871457e4, 6.7265770927008700853e4,
+            3.3430575583588128105e4, 2.5090809287301226727e3)
+_AS241_B = (1.0, 4.2313330701600911252e1, 6.8718700749205790830e2, 5.3941960214247511077e3,
+            2.1213794301586595867e4, 3.9307895800092710610e4, 2.8729085735721942674e4,
+            5.2264952788528545610e3)
+_AS241_C = (1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0,
+            3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1,
+            2.27238449892691845833e-2, 7.74545014278341407640e-4)
+_AS241_D = (1.0, 2.05319162663775882187e0, 1.67638483018380384940e0, 6.89767334985100004550e-1,
+            1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4,
+            1.05075007164441684324e-9)
+_AS241_E = (6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0,
+            2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3,
+            2.71155556874348757815e-5, 2.01033439929228813265e-7)
+_AS241_F = (1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2,
+            7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7,
+            2.04426310338993978564e-15)
+
 
 def build(lib) -> SimpleNamespace:
     """Compile-ready step functions for one target library ``lib`` (see module docstring)."""
     U, F, jit = lib.U, lib.F, lib.jit
     to_float, where = lib.to_float, lib.where
-    log, sqrt, cos, sin, exp = lib.log, lib.sqrt, lib.cos, lib.sin, lib.exp
+    log, sqrt, exp = lib.log, lib.sqrt, lib.exp
 
     G, M1, M2 = U(GOLDEN), U(_M1), U(_M2)
     S30, S27, S31 = U(30), U(27), U(31)
     ONE_U = U(1)
     single = np.dtype(F) == np.float32
-    SHIFT = U(40) if single else U(11)  # keep the top 24 (float32) or 53 (float64) bits
-    SCALE = F(2.0**-24) if single else F(2.0**-53)
+    # Keep the top 23 (float32) or 52 (float64) bits m: u = (m + ½) 2^-bits = (2m + 1) 2^-(bits+1)
+    # is then exactly representable, and so is 1 − u, so u ∈ (0, 1) strictly and Φ⁻¹(u) is finite.
+    SHIFT = U(41) if single else U(12)
+    SCALE = F(2.0**-23) if single else F(2.0**-52)
     ZERO, HALF, ONE = F(0.0), F(0.5), F(1.0)
-    MINUS_TWO, TWO_PI = F(-2.0), F(2.0 * math.pi)
 
     # ---------------------------------------------------------------- randomness
     @jit
@@ -85,28 +107,49 @@ def build(lib) -> SimpleNamespace:
         """Uniform on (0, 1) (never 0 or 1): word c of the SplitMix64 stream at ``key``."""
         return (to_float(mix(key + (c + ONE_U) * G) >> SHIFT) + HALF) * SCALE
 
+    # Wichura (1988), AS241 (PPND16): coefficients of the three rational approximations.
+    A = tuple(F(c) for c in _AS241_A)
+    B = tuple(F(c) for c in _AS241_B)
+    C = tuple(F(c) for c in _AS241_C)
+    D = tuple(F(c) for c in _AS241_D)
+    E = tuple(F(c) for c in _AS241_E)
+    G8 = tuple(F(c) for c in _AS241_F)
+    C425, C180625, C16, C5 = F(0.425), F(0.180625), F(1.6), F(5.0)
+    VECTORIZED = lib.vectorized
+
     @jit
-    def normal_pair(key, j):
-        """The two standard normals of Box–Muller pair j (coordinates 2j, 2j+1)."""
-        c = U(2) * j
-        u1 = uniform(key, c)
-        u2 = uniform(key, c + ONE_U)
-        r = sqrt(MINUS_TWO * log(u1))
-        theta = TWO_PI * u2
-        return r * cos(theta), r * sin(theta)
+    def _horner(r, c):
+        return (((((((c[7] * r + c[6]) * r + c[5]) * r + c[4]) * r + c[3]) * r + c[2]) * r
+                 + c[1]) * r + c[0])
+
+    @jit
+    def _central(q):
+        r = C180625 - q * q
+        return q * _horner(r, A) / _horner(r, B)
+
+    @jit
+    def _tail(p, q):
+        r = sqrt(-log(where(q <= ZERO, p, ONE - p)))
+        near = r <= C5
+        x = where(near, _horner(r - C16, C) / _horner(r - C16, D),
+                  _horner(r - C5, E) / _horner(r - C5, G8))
+        return where(q < ZERO, -x, x)
+
+    @jit
+    def normal(key, j):
+        """The standard normal of coordinate j: Φ⁻¹(uniform(key, j)) by AS241."""
+        p = uniform(key, j)
+        q = p - HALF
+        if VECTORIZED:
+            return where(abs(q) <= C425, _central(q), _tail(p, q))
+        return _central(q) if abs(q) <= C425 else _tail(p, q)
 
     # ---------------------------------------------------------------- the update
     @jit
     def update(x, s, a, b, c, skey):
         """x ← a x + b s + c ξ (a = e^h, b = 2(e^h − 1), c = √(e^{2h} − 1))."""
-        d = len(x)
-        for j in range(d // 2):
-            z0, z1 = normal_pair(skey, U(j))
-            x[2 * j] = a * x[2 * j] + b * s[2 * j] + c * z0
-            x[2 * j + 1] = a * x[2 * j + 1] + b * s[2 * j + 1] + c * z1
-        if d % 2 == 1:
-            z0, z1 = normal_pair(skey, U(d // 2))
-            x[d - 1] = a * x[d - 1] + b * s[d - 1] + c * z0
+        for j in range(len(x)):
+            x[j] = a * x[j] + b * s[j] + c * normal(skey, U(j))
 
     # ---------------------------------------------------------------- mixture scores
     # Responsibilities by an online (streaming) log-sum-exp, branch-free so that it vectorizes on
@@ -233,7 +276,9 @@ def build(lib) -> SimpleNamespace:
         particle_key=particle_key,
         step_key=step_key,
         uniform=uniform,
-        normal_pair=normal_pair,
+        normal=normal,
+        _central=_central,
+        _tail=_tail,
         update=update,
         families=families,
         F=F,

@@ -37,9 +37,8 @@ def math_for(dtype: str) -> SimpleNamespace:
         where=jit(_where),
         log=math.log,
         sqrt=math.sqrt,
-        cos=math.cos,
-        sin=math.sin,
         exp=math.exp,
+        vectorized=False,
     )
     return build(lib)
 
