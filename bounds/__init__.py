@@ -7,7 +7,7 @@ predecessors as an exact SymPy expression, with its algebra, tables and a deriva
 """
 
 # registration: _derived imports _gupta2024 itself, so the order below does not matter
-from bounds import _derived, _gupta2024, _predecessors, symbols  # noqa: F401
+from bounds import _derived, _gupta2024, _predecessors, checks, instances, symbols  # noqa: F401
 from bounds._asymptotics import AsymptoticError, Dependence
 from bounds._registry import UnknownKeyError, get, keys, register, statements
 from bounds.algebra import (
@@ -22,9 +22,11 @@ from bounds.algebra import (
     soft_o,
 )
 from bounds.statement import QUANTITIES, STATUSES, Source, Statement
+from bounds.tables import table
 
 __all__ = [
     "AsymptoticError", "Crossover", "Dependence", "QUANTITIES", "STATUSES", "Source",
     "Statement", "UnknownKeyError", "compose", "crossover", "dependence", "exponent", "get",
     "growth", "keys", "log_power", "ratio", "register", "soft_o", "statements", "symbols",
+    "table", "checks", "instances",
 ]

@@ -39,6 +39,8 @@ register(compose(
     source=Source("derived", "Theorem C.2 with N from Lemma 1.3 / Theorem B.7", note=_PROOF),
     hidden=get("gupta2024.theorem_1_2").hidden + get("gupta2024.theorem_c2").hidden,
     compare_with=("gupta2024.theorem_1_2", "gupta2024.theorem_c3"),
+    parts={"steps": get("gupta2024.steps_derived").expr,
+           "per_step_accuracy": _g.EPS_PER_STEP, "delta_score": epsilon, "delta_train": delta},
     description="the sample complexity that Theorem C.2 and its proof actually give"))
 
 # W2(q_0, q_t) at the early-stopping time: O(gamma m_2).

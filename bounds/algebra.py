@@ -186,12 +186,13 @@ def _rename_constants(expr: sp.Expr, used: set[sp.Symbol]) -> tuple[sp.Expr, dic
 
 def compose(statement, substitutions: Mapping, *, key: str | None = None,
             quantity: str | None = None, description: str = "", hidden=None,
-            compare_with=(), source: Source | None = None) -> Statement:
+            compare_with=(), source: Source | None = None, parts=None) -> Statement:
     """Substitute expressions or other statements for symbols of ``statement``.
 
     ``substitutions`` maps a symbol (or its name) to a number, a SymPy expression, a Statement
     or a registered key. The result is a DERIVED statement whose ``derivation`` records where
     each factor came from. Constants of inserted statements are renamed apart (C -> C_1, ...).
+    ``parts`` defaults to the statement's parts with the same substitution.
     """
     st = _statement(statement)
     if not isinstance(substitutions, Mapping) or not substitutions:
@@ -245,7 +246,8 @@ def compose(statement, substitutions: Mapping, *, key: str | None = None,
         hidden=tuple(hid) if hidden is None else tuple(hidden), relation=st.relation,
         description=description or f"{st.key} with {', '.join(k.name for k in mapping)} "
                                    f"substituted",
-        parts={k: v.xreplace(mapping) for k, v in st.parts.items()},
+        parts=({k: v.xreplace(mapping) for k, v in st.parts.items()} if parts is None
+               else parts),
         derivation=tuple(records), compare_with=tuple(compare_with), reference=st.reference)
 
 

@@ -85,8 +85,9 @@ class Statement:
             raise ValueError(f"quantity: {self.quantity!r} is not one of {QUANTITIES}")
         if not isinstance(self.source, Source):
             raise TypeError("source: expected a bounds.Source")
-        self.hypotheses = tuple(self.hypotheses)
-        self.hidden = tuple(sp.sympify(h) if not isinstance(h, str) else h for h in self.hidden)
+        self.hypotheses = tuple(dict.fromkeys(self.hypotheses))
+        self.hidden = tuple(dict.fromkeys(
+            sp.sympify(h) if not isinstance(h, str) else h for h in self.hidden))
         self.parts = {k: sp.sympify(v) for k, v in dict(self.parts).items()}
         self.derivation = tuple(self.derivation)
         self.compare_with = tuple(self.compare_with)
