@@ -143,7 +143,7 @@ class Statement:
 
         Symbols are given by name (``d=10, epsilon=0.1``) or in a mapping; absolute constants
         default to 1. Raises ValueError naming any missing or non-positive symbol, and if the
-        result is not finite.
+        result is not finite or is negative (values outside the statement's regime).
         """
         given: dict[sp.Symbol, Any] = {}
         for k, v in {**dict(values or {}), **kwargs}.items():
@@ -184,6 +184,9 @@ class Statement:
         if not np.all(np.isfinite(out)):
             raise ValueError(f"evaluate {self.key}: the result is not finite at these values "
                              f"(check the hypotheses: {self.hypotheses_text()})")
+        if np.any(out < 0):
+            raise ValueError(f"evaluate {self.key}: the bound is negative at these values, which "
+                             f"lie outside its regime (hypotheses: {self.hypotheses_text()})")
         return float(out) if scalar else np.array(out)
 
     def hypotheses_text(self) -> str:

@@ -54,6 +54,12 @@ def test_non_finite_result_is_an_error_not_a_nan():
         st.evaluate(d=1.0, gamma=np.array([0.5, 2.0]), delta=0.1, epsilon=0.1)
 
 
+def test_negative_bound_outside_the_regime_is_an_error():
+    st = bounds.get("gupta2024.theorem_1_2")  # log(Theta) < 0 for Theta < 1
+    with pytest.raises(ValueError, match="negative.*Theta > 1"):
+        st.evaluate(d=10, P=10, D=2, Theta=0.5, epsilon=0.1, gamma=0.1)
+
+
 def test_compose_rejects_absent_symbol_and_bad_values():
     with pytest.raises(ValueError, match="Theta does not occur in benton2024.steps"):
         bounds.compose("benton2024.steps", {"Theta": 2})
