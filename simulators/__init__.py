@@ -7,6 +7,13 @@ Imports no other package of ours. ``numba`` is imported only under ``simulators.
 from simulators import metrics, rng, schedule
 from simulators.mixture import GaussianMixture
 from simulators.sampler import integrator_coefficients, sample
+from simulators.score_errors import (
+    PerturbedScore,
+    WrongMixtureScore,
+    mixture_score,
+    perturbed_score,
+    uniform_error,
+)
 from simulators.scores import CallableScore, KernelScore, MixtureScore, as_score_model
 
 __all__ = [
@@ -17,6 +24,11 @@ __all__ = [
     "MixtureScore",
     "CallableScore",
     "as_score_model",
+    "perturbed_score",
+    "uniform_error",
+    "mixture_score",
+    "PerturbedScore",
+    "WrongMixtureScore",
     "schedule",
     "rng",
     "metrics",

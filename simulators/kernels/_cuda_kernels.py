@@ -18,6 +18,12 @@ from numba import cuda
 
 from simulators.kernels._math import build
 
+_QMAX = 2.0**62
+
+
+def _quantize(v):
+    return numba.uint64(numba.int64(math.floor(min(max(v, -_QMAX), _QMAX))))
+
 
 @cache
 def math_for(dtype: str) -> SimpleNamespace:
@@ -34,6 +40,7 @@ def math_for(dtype: str) -> SimpleNamespace:
     lib = SimpleNamespace(
         U=np.uint64, F=F, jit=jit, to_float=jit(_to_float), where=jit(_where),
         log=math.log, sqrt=math.sqrt, exp=math.exp, vectorized=False,
+        quantize=jit(_quantize),
     )
     return build(lib)
 
@@ -41,7 +48,7 @@ def math_for(dtype: str) -> SimpleNamespace:
 @cache
 def program_kernel(family: str, dtype: str, d: int, n_params: int):
     ns = math_for(dtype)
-    score_fn = ns.families[family]
+    score_fn = ns.family(family)
     update, seed_key, particle_key, step_key = ns.update, ns.seed_key, ns.particle_key, ns.step_key
     F, U = ns.F, ns.U
     nbF = numba.float32 if F is np.float32 else numba.float64
@@ -64,18 +71,14 @@ def program_kernel(family: str, dtype: str, d: int, n_params: int):
         for j in range(D):
             X[i, j] = x[j]
 
-    # Kernels take arrays, not tuples of arrays: one signature per parameter count.
-    if n_params == 3:
-        @cuda.jit
-        def run(X, k0, k1, seed, coefs, p0, p1, p2, particle_offset):
-            body(X, k0, k1, seed, coefs, (p0, p1, p2), particle_offset)
-    elif n_params == 4:
-        @cuda.jit
-        def run(X, k0, k1, seed, coefs, p0, p1, p2, p3, particle_offset):
-            body(X, k0, k1, seed, coefs, (p0, p1, p2, p3), particle_offset)
-    else:  # pragma: no cover - families have 3 or 4 parameter arrays
-        raise ValueError(f"params: unsupported number of parameter arrays {n_params}")
-    return run
+    # Kernels take arrays, not tuples of arrays: generate a signature with n_params arrays and
+    # rebuild the tuple the shared math expects.
+    names = ", ".join(f"p{i}" for i in range(n_params))
+    src = (f"def run(X, k0, k1, seed, coefs, {names}, particle_offset):\n"
+           f"    body(X, k0, k1, seed, coefs, ({names},), particle_offset)\n")
+    scope = {"body": body}
+    exec(src, scope)  # noqa: S102 - a fixed template; only the arity varies
+    return cuda.jit(scope["run"])
 
 
 @cache

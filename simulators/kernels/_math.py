@@ -13,6 +13,7 @@ name            NumPy reference    Numba CPU             Numba CUDA
 ``where``       ``np.where``       ``a if c else b``     ``a if c else b``
 ``log`` ...     ``np.log`` ...     ``math.log`` ...      ``math.log`` ...
 ``vectorized``  True               False                 False
+``quantize``    floor → uint64     floor → uint64        floor → uint64
 ==============  =================  ====================  =========================
 
 The functions are written for *one particle*: ``x[j]`` is coordinate ``j``. On the NumPy target the
@@ -197,6 +198,7 @@ def build(lib) -> SimpleNamespace:
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
+        return m + log(s)
 
     @jit
     def score_diagonal(x, out, tmp, P, k, pkey):
@@ -223,6 +225,7 @@ def build(lib) -> SimpleNamespace:
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
+        return m + log(s)
 
     @jit
     def _full_logit(x, tmp, logc, means, inv_lam, Q, q, d):
@@ -264,12 +267,125 @@ def build(lib) -> SimpleNamespace:
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
+        return m + log(s)
 
     families = {
         "mixture_isotropic": score_isotropic,
         "mixture_diagonal": score_diagonal,
         "mixture_full": score_full,
     }
+    N_PARAMS = {"mixture_isotropic": 3, "mixture_diagonal": 3, "mixture_full": 4}
+
+    # ---------------------------------------------------------------- score errors
+    # A perturbed family adds an error e(x) = ν_t(x) u(x) to a base family's exact score, where
+    # ν_t = bad_t on a region A_t and eps_t elsewhere (both already divided by σ_t), and u is a
+    # unit vector field. Its extra parameters follow the base family's in P:
+    #   P[o] = eps_t (N,), P[o+1] = bad_t (N,), P[o+2] = region parameter, P[o+3] = direction
+    # parameter, with o = the base family's parameter count. Regions: "halfspace" (A_t =
+    # {⟨v, x⟩ > τ_t}; P[o+2] = (N, d+1) rows (v, τ_t)), "tail" (A_t = {log q_t(x) < ℓ_t};
+    # P[o+2] = ℓ (N,)), "none" (A_t empty; P[o+2] unused). Directions: "fixed" (P[o+3] = u (d,)),
+    # "radial" (u = (x − c_t)/‖x − c_t‖, P[o+3] = c (N, d)), "adversarial" (u = −s/‖s‖), and
+    # "random" (u = normalised normals keyed by the seed and the point's coordinates quantised to
+    # 2^-20, or 2^-10 in float32; P[o+3] = (1,) uint64 key): a fixed function of x, so
+    # ``error(x, t)`` is measurable.
+    QUANT = F(2.0**10) if single else F(2.0**20)
+    quantize = lib.quantize
+
+    def _make_region(region, o):
+        I2 = o + 2
+
+        if region == "halfspace":
+            @jit
+            def in_region(x, logq, P, k):
+                vt = P[I2][k]
+                d = len(vt) - 1
+                proj = ZERO * x[0]
+                for j in range(d):
+                    proj = proj + vt[j] * x[j]
+                return proj > vt[d]
+        elif region == "tail":
+            @jit
+            def in_region(x, logq, P, k):
+                return logq < P[I2][k]
+        elif region == "none":
+            @jit
+            def in_region(x, logq, P, k):
+                return ZERO * x[0] > ONE
+        else:
+            raise ValueError(f"region: unknown region {region!r}")
+        return in_region
+
+    def _make_direction(direction, o):
+        I3 = o + 3
+
+        if direction == "fixed":
+            @jit
+            def direction_into(x, out, tmp, P, k):
+                u = P[I3]
+                for j in range(len(u)):
+                    tmp[j] = u[j] + ZERO * x[0]
+        elif direction == "radial":
+            @jit
+            def direction_into(x, out, tmp, P, k):
+                c = P[I3][k]
+                for j in range(len(c)):
+                    tmp[j] = x[j] - c[j]
+        elif direction == "adversarial":
+            @jit
+            def direction_into(x, out, tmp, P, k):
+                for j in range(len(out)):
+                    tmp[j] = -out[j]
+        elif direction == "random":
+            @jit
+            def direction_into(x, out, tmp, P, k):
+                key = P[I3][0]
+                d = len(out)
+                for j in range(d):
+                    key = mix(key ^ quantize(x[j] * QUANT))
+                for j in range(d):
+                    tmp[j] = normal(key, U(j))
+        else:
+            raise ValueError(f"direction: unknown direction {direction!r}")
+        return direction_into
+
+    def _make_perturbed(base, region, direction):
+        base_fn = families[base]
+        o = N_PARAMS[base]
+        I0, I1 = o, o + 1
+        in_region = _make_region(region, o)
+        direction_into = _make_direction(direction, o)
+
+        @jit
+        def score_perturbed(x, out, tmp, P, k, pkey):
+            logq = base_fn(x, out, tmp, P, k, pkey)
+            direction_into(x, out, tmp, P, k)
+            d = len(out)
+            r2 = ZERO * x[0]
+            for j in range(d):
+                r2 = r2 + tmp[j] * tmp[j]
+            # A zero direction (x at the centre, a zero score) falls back to the first axis.
+            zero = r2 == ZERO
+            nu = where(in_region(x, logq, P, k), P[I1][k], P[I0][k])
+            scaled = nu / sqrt(where(zero, ONE, r2))
+            out[0] = out[0] + where(zero, nu, scaled * tmp[0])
+            for j in range(1, d):
+                out[j] = out[j] + scaled * tmp[j]
+            return logq
+
+        return score_perturbed
+
+    _built = {}
+
+    def family(key):
+        """The score function of a family key: a base name, or ("perturbed", base, region, dir)."""
+        if isinstance(key, str):
+            return families[key]
+        if key not in _built:
+            kind, base, region, direction = key
+            if kind != "perturbed":
+                raise ValueError(f"family: unknown family {key!r}")
+            _built[key] = _make_perturbed(base, region, direction)
+        return _built[key]
     return SimpleNamespace(
         mix=mix,
         seed_key=seed_key,
@@ -281,6 +397,7 @@ def build(lib) -> SimpleNamespace:
         _tail=_tail,
         update=update,
         families=families,
+        family=family,
         F=F,
         U=U,
     )

@@ -21,6 +21,13 @@ from simulators.kernels._math import build
 _FASTMATH = {"reassoc", "contract", "arcp", "afn", "nsz"}
 
 
+_QMAX = 2.0**62
+
+
+def _quantize(v):
+    return np.uint64(np.int64(math.floor(min(max(v, -_QMAX), _QMAX))))
+
+
 def _where(c, a, b):
     return a if c else b
 
@@ -39,6 +46,7 @@ def math_for(dtype: str) -> SimpleNamespace:
         sqrt=math.sqrt,
         exp=math.exp,
         vectorized=False,
+        quantize=jit(_quantize),
     )
     return build(lib)
 
@@ -46,7 +54,7 @@ def math_for(dtype: str) -> SimpleNamespace:
 @cache
 def _program_kernel(family: str, dtype: str):
     ns = math_for(dtype)
-    score_fn = ns.families[family]
+    score_fn = ns.family(family)
     update, seed_key, particle_key, step_key = ns.update, ns.seed_key, ns.particle_key, ns.step_key
     F, U = ns.F, ns.U
 

@@ -15,6 +15,7 @@ from simulators.kernels._math import build
 
 # uint64 arithmetic wraps by design; the unused branch of a vectorized ``where`` may divide by
 # zero. Non-finite *results* are caught by the sampler's output check.
+_QMAX = 2.0**62
 _IGNORE = dict(over="ignore", divide="ignore", invalid="ignore")
 
 
@@ -31,6 +32,7 @@ def math_for(dtype: str) -> SimpleNamespace:
         sqrt=np.sqrt,
         exp=np.exp,
         vectorized=True,
+        quantize=lambda v: np.floor(np.clip(v, -_QMAX, _QMAX)).astype(np.int64).astype(np.uint64),
     )
     return build(lib)
 
@@ -49,7 +51,7 @@ def _coef(coefs, k, F):
 def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     """Advance ``X`` (n, d), in place, through steps k0..k1−1 with a kernel-evaluated score."""
     ns = math_for(X.dtype.name)
-    score_fn = ns.families[family]
+    score_fn = ns.family(family)
     n, d = X.shape
     xt = np.ascontiguousarray(X.T)
     out = np.empty_like(xt)
@@ -61,6 +63,16 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
             a, b, c = _coef(coefs, k, ns.F)
             ns.update(xt, out, a, b, c, ns.step_key(pkeys, np.uint64(k)))
     X[...] = xt.T
+
+
+def evaluate_family(family, P, x):
+    """Score of a kernel family at step 0 of ``P`` for points x (n, d), in the array layout."""
+    ns = math_for(np.dtype(x.dtype).name)
+    xt = np.ascontiguousarray(x.T)
+    out = np.empty_like(xt)
+    with np.errstate(**_IGNORE):
+        ns.family(family)(xt, out, np.empty_like(xt), P, 0, None)
+    return out.T.copy()
 
 
 def run_update(X, S, k, seed, coefs, particle_offset=0):

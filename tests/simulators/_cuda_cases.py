@@ -34,6 +34,7 @@ CASES = {
     "diag32": ("diagonal", "float32", 12, 3, 128),
     "full64": ("full", "float64", 12, 3, 128),
     "generic64": ("generic", "float64", 10, 3, 128),
+    "perturbed64": ("perturbed", "float64", 12, 3, 128),
 }
 
 
@@ -45,6 +46,12 @@ def run_case(name, backend):
     times = schedule.exponential(3.0, 0.05, n_steps)
     if backend == "cuda":
         cuda_backend.THREADS_PER_BLOCK = tpb
+    if cov_type == "perturbed":
+        from simulators.score_errors import perturbed_score
+
+        ps = perturbed_score(mixture("diagonal"), eps=0.3, delta=0.2, bad_magnitude=4.0,
+                             direction="random", seed=3)
+        return sample(ps, n, times, seed=7, backend=backend, dtype=dtype)
     if cov_type == "generic":
         mix = mixture("isotropic")
         return sample(lambda x, t: mix.at(t).score(x), n, times, seed=7, backend=backend,

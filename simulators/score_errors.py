@@ -1,0 +1,266 @@
+"""Score models with errors of exactly known size: the paper's quantile error D^δ made concrete.
+
+``perturbed_score(mixture, eps=, delta=, bad_magnitude=)`` is the exact score of the mixture's
+OU marginal q_t plus an error e_t(x) = ν_t(x) u(x) with ‖u‖ = 1 and
+
+    ν_t(x) = bad_magnitude / σ_t  on a region A_t with q_t(A_t) = δ,   eps / σ_t  elsewhere,
+
+so D^{δ′}_{q_t}(ŝ_t, s_t) = eps/σ_t for every δ′ ≥ δ (Gupta et al. eq. (6)) while the L² error
+(1 − δ)(eps/σ_t)² + δ (bad_magnitude/σ_t)² is as large as one likes. The error is evaluated inside
+the compiled kernels on every backend (the math lives in ``simulators.kernels._math``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from functools import lru_cache
+
+import numpy as np
+
+from simulators.mixture import GaussianMixture
+from simulators.scores import KernelScore, MixtureScore, mixture_program
+
+REGIONS = ("halfspace", "tail", "none")
+DIRECTIONS = ("radial", "adversarial", "random")
+
+
+def _positive_times(times):
+    t = np.asarray(times, dtype=np.float64)[:-1]
+    if np.any(t <= 0):
+        raise ValueError("times: a score error scaled by 1/σ_t needs diffusion times > 0 at every "
+                         "step (σ_0 = 0)")
+    return t
+
+
+def _sigma(t):
+    return np.sqrt(-np.expm1(-2.0 * np.asarray(t, dtype=np.float64)))
+
+
+def _check_nonneg(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: must be finite and >= 0, got {value}")
+    return float(value)
+
+
+def _unit(name, v, d):
+    try:
+        v = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a vector of length {d}") from None
+    if v.shape != (d,):
+        raise ValueError(f"{name}: expected shape ({d},), got {v.shape}")
+    norm = np.linalg.norm(v)
+    if not np.isfinite(norm) or norm == 0:
+        raise ValueError(f"{name}: must be a finite non-zero vector")
+    return v / norm
+
+
+class PerturbedScore(KernelScore):
+    """Exact mixture score plus an error of norm eps/σ_t off A_t and bad_magnitude/σ_t on A_t.
+
+    See ``perturbed_score`` for the parameters. ``error(x, t)`` is the error against the exact
+    score (computed independently by ``GaussianMixture.at(t).score``), ``in_region(x, t)`` the
+    indicator of A_t, ``region_threshold(t)`` its threshold (τ_t or ℓ_t).
+    """
+
+    def __init__(self, mixture, *, eps, delta, bad_magnitude, region="halfspace",
+                 direction=None, seed=0, halfspace_normal=None, n_calibration=200_000):
+        if not isinstance(mixture, GaussianMixture):
+            raise TypeError(f"mixture: expected a GaussianMixture, got {type(mixture).__name__}")
+        d = mixture.dim
+        self.mixture, self.dim = mixture, d
+        self.eps = _check_nonneg("eps", eps)
+        self.bad_magnitude = _check_nonneg("bad_magnitude", bad_magnitude)
+        if region not in REGIONS:
+            raise ValueError(f"region: must be one of {REGIONS}, got {region!r}")
+        self.region = region
+        if region == "none":
+            self.delta = 0.0
+        else:
+            if isinstance(delta, bool) or not isinstance(delta, numbers.Real):
+                raise TypeError(f"delta: expected a real number, got {type(delta).__name__}")
+            if not (0.0 < delta < 1.0):
+                raise ValueError(f"delta: must be in (0, 1), got {delta}")
+            self.delta = float(delta)
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not (
+                0 <= seed < 2**64):
+            raise ValueError(f"seed: must be an integer in [0, 2^64), got {seed!r}")
+        self.seed = int(seed)
+        if direction is None:
+            direction = "adversarial"
+        if isinstance(direction, str):
+            if direction not in DIRECTIONS:
+                raise ValueError(f"direction: must be a unit vector or one of {DIRECTIONS}, "
+                                 f"got {direction!r}")
+            self.direction, self._u = direction, None
+        else:
+            self.direction, self._u = "fixed", _unit("direction", direction, d)
+        self.halfspace_normal = (np.eye(d)[0] if halfspace_normal is None
+                                 else _unit("halfspace_normal", halfspace_normal, d))
+        if region == "tail":
+            if isinstance(n_calibration, bool) or not isinstance(n_calibration, numbers.Integral):
+                raise TypeError("n_calibration: expected an integer")
+            if self.delta * n_calibration < 50:
+                raise ValueError(
+                    f"delta: mass {self.delta} cannot be calibrated with n_calibration="
+                    f"{n_calibration} Monte-Carlo samples (need delta * n_calibration >= 50)")
+        if region == "halfspace":
+            # The threshold must be representable: the tail mass must not underflow.
+            sf = self.mixture.project(self.halfspace_normal).sf
+            tau = self._threshold_halfspace(0.0)
+            if not np.isfinite(tau) or abs(sf(tau) - self.delta) > 1e-6 * self.delta:
+                raise ValueError(f"delta: a half-space of mass {self.delta} cannot be resolved "
+                                 "in float64 for this mixture")
+        self.n_calibration = int(n_calibration)
+
+    # ------------------------------------------------------------------ regions
+    def _threshold_halfspace(self, t):
+        return float(self.mixture.at(t).project(self.halfspace_normal).quantile(1.0 - self.delta))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the model is immutable; one entry per (self, t)
+    def region_threshold(self, t: float) -> float:
+        """τ_t (half-space: ⟨v, x⟩ > τ_t) or ℓ_t (tail: log q_t(x) < ℓ_t) with q_t(A_t) = δ.
+
+        The half-space threshold is the exact (1 − δ)-quantile of the projected mixture; the tail
+        threshold is the δ-quantile of log q_t(X), X ~ q_t, from ``n_calibration`` samples
+        (approximate: its mass has binomial error ~√(δ/n_calibration)).
+        """
+        t = float(t)
+        if self.region == "halfspace":
+            return self._threshold_halfspace(t)
+        if self.region == "tail":
+            q = self.mixture.at(t)
+            y = q.sample(self.n_calibration, seed=self.seed)
+            return float(np.quantile(q.log_prob(y), self.delta))
+        return np.inf
+
+    def region_mass(self, t: float) -> float:
+        """q_t(A_t): exact for half-spaces (the projected mixture's tail at τ_t), δ otherwise."""
+        if self.region == "halfspace":
+            return float(self.mixture.at(t).project(self.halfspace_normal).sf(
+                self.region_threshold(t)))
+        return self.delta if self.region == "tail" else 0.0
+
+    def in_region(self, x, t):
+        """Indicator of A_t at points x (n, d)."""
+        x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+        if self.region == "halfspace":
+            return x @ self.halfspace_normal > self.region_threshold(t)
+        if self.region == "tail":
+            return self.mixture.at(t).log_prob(x) < self.region_threshold(t)
+        return np.zeros(len(x), dtype=bool)
+
+    # ------------------------------------------------------------------ kernel program
+    def kernel_program(self, times, dtype):
+        t = _positive_times(times)
+        base, P = mixture_program(self.mixture, times, dtype)
+        sigma = _sigma(t)
+        dt = np.dtype(dtype)
+        eps_t = self.eps / sigma
+        bad_t = self.bad_magnitude / sigma
+        if self.region == "halfspace":
+            thr = np.array([self.region_threshold(float(s)) for s in t])
+            region_p = np.concatenate([np.tile(self.halfspace_normal, (len(t), 1)), thr[:, None]],
+                                      axis=1)
+        elif self.region == "tail":
+            region_p = np.array([self.region_threshold(float(s)) for s in t])
+        else:
+            region_p = np.zeros(1)
+        if self.direction == "fixed":
+            dir_p = self._u
+        elif self.direction == "radial":
+            dir_p = np.exp(-t)[:, None] * self.mixture.mean()[None, :]
+        elif self.direction == "random":
+            dir_p = np.array([_random_key(self.seed)], dtype=np.uint64)
+        else:
+            dir_p = np.zeros(1)
+        extra = [np.ascontiguousarray(a, dtype=dt) for a in (eps_t, bad_t, region_p)]
+        extra.append(dir_p if dir_p.dtype == np.uint64 else np.ascontiguousarray(dir_p, dtype=dt))
+        return ("perturbed", base, self.region, self.direction), P + tuple(extra)
+
+    # ------------------------------------------------------------------ evaluation
+    def __call__(self, x, t):
+        from simulators.kernels.numpy_backend import evaluate_family
+
+        x = np.asarray(x, dtype=np.float64)
+        single = x.ndim == 1
+        x2 = np.atleast_2d(x)
+        if x2.shape[-1] != self.dim:
+            raise ValueError(f"x: expected last dimension {self.dim}, got {x2.shape[-1]}")
+        t = float(t)
+        if not (np.isfinite(t) and t > 0):
+            raise ValueError(f"t: the error is scaled by 1/σ_t, so t must be > 0, got {t}")
+        family, P = self.kernel_program(np.array([t, 0.5 * t]), "float64")
+        out = evaluate_family(family, P, x2)
+        return out[0] if single else out
+
+    def error(self, x, t):
+        x = np.asarray(x, dtype=np.float64)
+        return self(x, t) - self.mixture.at(float(t)).score(x)
+
+    def l2_error(self, t):
+        """E_{q_t}‖e_t‖² = (1 − δ)(eps/σ_t)² + δ (bad/σ_t)² for the exact mass δ of A_t."""
+        s2 = _sigma(t) ** 2
+        mass = self.region_mass(t)
+        return float(((1 - mass) * self.eps**2 + mass * self.bad_magnitude**2) / s2)
+
+    def quantile_error(self, t):
+        """D^{δ′}_{q_t}(ŝ_t, s_t) = eps/σ_t for every δ′ ≥ δ (when bad_magnitude ≥ eps)."""
+        return float(self.eps / _sigma(t))
+
+
+def _random_key(seed):
+    from simulators.kernels.numpy_backend import math_for
+
+    with np.errstate(over="ignore"):
+        return math_for("float64").seed_key(np.array([seed], dtype=np.uint64))[0]
+
+
+def perturbed_score(mixture, *, eps, delta, bad_magnitude, region="halfspace", direction=None,
+                    seed=0, halfspace_normal=None, n_calibration=200_000) -> PerturbedScore:
+    """Exact score of ``mixture``'s q_t plus an error with exactly known (1 − δ)-quantile.
+
+    ``region``: "halfspace" (A_t = {⟨v, x⟩ > τ_t}, v = ``halfspace_normal``, default e₁, τ_t
+    solved from the exact projected mixture so q_t(A_t) = δ) or "tail" (the lowest-density set of
+    mass δ, calibrated by Monte Carlo — approximate). ``direction``: a fixed vector, "radial"
+    (away from the mixture mean e^{−t} E x₀), "adversarial" (against the true score; default) or
+    "random" (a counter-based random unit vector that is a fixed function of the point).
+    """
+    return PerturbedScore(mixture, eps=eps, delta=delta, bad_magnitude=bad_magnitude,
+                          region=region, direction=direction, seed=seed,
+                          halfspace_normal=halfspace_normal, n_calibration=n_calibration)
+
+
+def uniform_error(mixture, eps, *, direction=None, seed=0) -> PerturbedScore:
+    """Error of norm eps/σ_t everywhere (so its L² error equals its quantile error squared)."""
+    return PerturbedScore(mixture, eps=eps, delta=None, bad_magnitude=eps, region="none",
+                          direction=direction, seed=seed)
+
+
+class WrongMixtureScore(MixtureScore):
+    """The exact score of another mixture (e.g. p₂ when the data are p₁, Lemma 4.1)."""
+
+    def __init__(self, model_mixture, truth=None):
+        super().__init__(model_mixture)
+        if truth is not None:
+            if not isinstance(truth, GaussianMixture):
+                raise TypeError(f"truth: expected a GaussianMixture, got {type(truth).__name__}")
+            if truth.dim != model_mixture.dim:
+                raise ValueError(f"truth: dimension {truth.dim} differs from the model's "
+                                 f"{model_mixture.dim}")
+        self.truth = truth
+
+    def error(self, x, t):
+        if self.truth is None:
+            raise ValueError("truth: this wrong-mixture score was built without the true mixture")
+        return self.mixture.at(t).score(x) - self.truth.at(t).score(x)
+
+
+def mixture_score(other_mixture, truth=None) -> WrongMixtureScore:
+    """The score of ``other_mixture``'s OU marginals, as a model of ``truth``'s scores."""
+    if not isinstance(other_mixture, GaussianMixture):
+        raise TypeError(f"other_mixture: expected a GaussianMixture, got "
+                        f"{type(other_mixture).__name__}")
+    return WrongMixtureScore(other_mixture, truth)
