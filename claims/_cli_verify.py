@@ -1,8 +1,9 @@
-"""``diffbounds verify``: run the self-checks (and, as they land, the claims) and print a table."""
+"""``diffbounds verify``: run the self-checks and the claims, print a table, exit 1 on failure."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 
 def register(sub):
@@ -10,20 +11,63 @@ def register(sub):
     p.add_argument("--quick", action="store_true", help="quick sizes (under 2 minutes)")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these checks/claims")
     p.add_argument("--json", metavar="PATH", help="write the records as JSON")
+    p.add_argument("--markdown", action="store_true", help="print the claims as a Markdown table")
     p.set_defaults(func=_run)
 
 
-def _run(args):
-    from claims.selfcheck import run_checks
+def _fmt(x):
+    if x is None:
+        return "-"
+    return f"{x:.3g}"
 
-    results = run_checks(args.only)
-    print(f"{'check':20s} {'measured':>12s} {'tolerance':>10s} {'holds':>6s} {'s':>6s}  oracle")
-    for r in results:
-        print(f"{r.name:20s} {r.measured:12.3e} {r.tolerance:10.1e} {str(r.holds):>6s} "
-              f"{r.seconds:6.2f}  {r.oracle}")
-    n_fail = sum(not r.holds for r in results)
-    print(f"{len(results) - n_fail} passed, {n_fail} failed")
+
+def _run(args):
+    from claims.registry import CLAIMS, run_claims
+    from claims.selfcheck import CHECKS, run_checks
+
+    only = args.only
+    if only is not None:
+        unknown = [n for n in only if n not in CHECKS and n not in CLAIMS]
+        if unknown:
+            raise ValueError(f"only: unknown name(s) {unknown}; checks: {list(CHECKS)}; "
+                             f"claims: {list(CLAIMS)}")
+    check_names = [n for n in (only or CHECKS) if n in CHECKS]
+    claim_names = [n for n in (only or CLAIMS) if n in CLAIMS]
+    log = (lambda *a: None) if args.markdown else (lambda m: print(m, file=sys.stderr))
+    checks = run_checks(check_names) if check_names else []
+    claims = run_claims(claim_names, quick=args.quick, progress=log) if claim_names else []
+    if args.markdown:
+        print("| claim | statements | fitted constant | held-out worst ratio | slopes | holds |")
+        print("|---|---|---|---|---|---|")
+        for r in claims:
+            slopes = "; ".join(f"{s.parameter}: {s.slope:.2f}±{s.half_width:.2f} vs {s.exponent:g}"
+                               for s in r.slopes) or "-"
+            print(f"| {r.name} | {', '.join(r.statements)} | {_fmt(r.fitted_constant)} | "
+                  f"{_fmt(r.held_out_worst_ratio)} | {slopes} | {'yes' if r.holds else 'NO'} |")
+    else:
+        if checks:
+            print(f"{'check':20s} {'measured':>12s} {'tolerance':>10s} {'holds':>6s} {'s':>6s}"
+                  "  oracle")
+            for r in checks:
+                print(f"{r.name:20s} {r.measured:12.3e} {r.tolerance:10.1e} {str(r.holds):>6s} "
+                      f"{r.seconds:6.2f}  {r.oracle}")
+        if claims:
+            print()
+            print(f"{'claim':20s} {'C fitted':>10s} {'held-out':>9s} {'holds':>6s} {'s':>6s}"
+                  "  slopes (measured ± 95% vs bound exponent)")
+            for r in claims:
+                slopes = "; ".join(f"{s.parameter} {s.slope:.2f}±{s.half_width:.2f} vs "
+                                   f"{s.exponent:g}" for s in r.slopes)
+                print(f"{r.name:20s} {_fmt(r.fitted_constant):>10s} "
+                      f"{_fmt(r.held_out_worst_ratio):>9s} {str(r.holds):>6s} "
+                      f"{r.seconds:6.1f}  {slopes}")
+    n_fail = sum(not r.holds for r in checks) + sum(not r.holds for r in claims)
+    n_all = len(checks) + len(claims)
+    if not args.markdown:
+        print(f"\nverify: {n_all - n_fail} of {n_all} hold"
+              + (f"; FAILED: {[r.name for r in checks + claims if not r.holds]}" if n_fail else ""))
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"checks": [r.to_dict() for r in results], "claims": []}, fh, indent=2)
+            json.dump({"checks": [r.to_dict() for r in checks],
+                       "claims": [r.to_dict() for r in claims]}, fh, indent=2)
     return 1 if n_fail else 0

@@ -1,0 +1,56 @@
+"""``diffbounds verify``: table, JSON records, and the exit code of a failing claim."""
+
+import json
+
+import pytest
+
+from claims import registry
+from claims.cli import main
+from claims.verdict import ClaimRecord
+
+
+def test_verify_quick_subset_writes_json(tmp_path, capsys):
+    path = tmp_path / "v.json"
+    rc = main(["verify", "--quick", "--only", "discretization", "single_component",
+               "--json", str(path)])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "discretization" in out and "single_component" in out
+    data = json.loads(path.read_text())
+    (claim,) = data["claims"]
+    for key in ("name", "statements", "params", "predicted", "measured", "ratio", "holds",
+                "fitted_constant"):
+        assert key in claim
+    assert claim["statements"] == ["gupta2024.lemma_b4"]
+    assert len(claim["measured"]) == len(claim["predicted"]) == len(claim["params"]["N"])
+    assert data["checks"][0]["name"] == "single_component"
+
+
+def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
+    def failing(quick=True):
+        return ClaimRecord("always_fails", ["x"], {}, [1.0], [2.0], [2.0], False, 1.0)
+
+    monkeypatch.setitem(registry.CLAIMS, "always_fails", failing)
+    assert main(["verify", "--only", "always_fails"]) == 1
+    assert "always_fails" in capsys.readouterr().out
+
+
+def test_verify_markdown(monkeypatch, capsys):
+    def ok(quick=True):
+        return ClaimRecord("fine", ["k"], {}, [1.0], [0.5], [0.5], True, 0.5,
+                           held_out_worst_ratio=0.9)
+
+    monkeypatch.setattr(registry, "CLAIMS", {"fine": ok})
+    assert main(["verify", "--markdown", "--only", "fine"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("| claim |") and "| fine | k | 0.5 | 0.9 | - | yes |" in out
+
+
+def test_verify_unknown_name(capsys):
+    assert main(["verify", "--only", "nope"]) == 2
+    assert "only: unknown" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_verify_quick_all_hold(tmp_path):
+    assert main(["verify", "--quick", "--json", str(tmp_path / "all.json")]) == 0
