@@ -1,0 +1,277 @@
+"""The exact 1-D law of the sampler (simulators.law1d) and its distances.
+
+Oracles and tolerance models:
+- Gaussian target: the chain is exactly Gaussian, N(mean_N, var_N) from the linear recursion
+  (``gaussian_chain_moments``). Exact identity up to the method error: mean and variance to
+  1e-8, TV against the exact output law ≤ 1e-6 (the method's own TV error; measured ≤ 4e-8).
+- Mixture targets and generic scores: the sampler's particles (CPU backend, fixed seeds); the
+  KS test against ``law.cdf`` must give p > 1e-3 (a statistical band, one fixed seed each).
+- Distances: closed forms for Gaussians (TV with equal variances, W2, KL) and SciPy quadrature
+  for mixtures, to 1e-6.
+- Convergence: TV to q_{t_stop} decreases with N; halving the spacing changes it by < 1e-6.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, special, stats
+
+from simulators import GaussianMixture, integrator_coefficients, sample, schedule
+from simulators.law1d import GridLaw, _cell_kernels, output_law
+from simulators.oracles import gaussian_chain_moments
+from simulators.scores import MixtureScore
+
+MIX = GaussianMixture([0.3, 0.7], [-2.0, 1.5], [0.05, 0.3])
+
+
+def _gauss(mean, var):
+    return GaussianMixture([1.0], [mean], [var])
+
+
+def _exact_output(mean, var, times, **init):
+    m, C = gaussian_chain_moments([mean], [[var]], times, **init)
+    return m[0], C[0, 0]
+
+
+# ------------------------------------------------------------------ Gaussian oracle
+_TINY_LAST = np.concatenate([schedule.exponential(3.0, 1e-2, 30),
+                             [1e-2 - 1e-6, 1e-2 - 2e-6, 1e-2 - 1e-5, 1e-2 - 1e-4]])
+GAUSS_CASES = [
+    ("uniform", schedule.uniform(3.0, 0.05, 25), 1.0, 0.5),
+    ("exp-wide", schedule.exponential(8.0, 1e-3, 100), 1.0, 0.5),
+    ("exp-narrow", schedule.exponential(8.0, 1e-3, 100), -2.0, 0.01),
+    ("exp-400", schedule.exponential(8.0, 1e-3, 400), -2.0, 0.01),
+    ("c<<spacing", _TINY_LAST, 0.5, 0.02),  # last steps have c_k from 0.5 to 5 cells
+]
+
+
+@pytest.mark.parametrize("name, times, mu, var", GAUSS_CASES, ids=[c[0] for c in GAUSS_CASES])
+def test_gaussian_target_matches_linear_recursion(name, times, mu, var):
+    law = output_law(_gauss(mu, var), times)
+    m, v = _exact_output(mu, var, times)
+    assert abs(law.mean() - m) < 1e-8
+    assert abs(law.var() - v) < 1e-8
+    exact = _gauss(m, v)
+    tv = law.tv(exact)
+    assert tv <= 1e-6  # the method's own TV error
+    assert law.tv_lower_bound(exact) <= tv + 1e-15
+    assert law.lost_mass < 1e-12
+    assert abs(law.total_mass() + law.lost_mass - 1.0) < 1e-12
+
+
+def test_small_steps_have_c_below_the_spacing():
+    # guards the "c<<spacing" case above: it must exercise the exact cell kernels
+    law = output_law(_gauss(0.5, 0.02), _TINY_LAST)
+    c = integrator_coefficients(_TINY_LAST)[:, 2]
+    assert c[-4] < law.spacing and c[-2] < 2 * law.spacing
+
+
+def test_init_mixture_start():
+    times = schedule.uniform(2.0, 0.1, 20)
+    law = output_law(_gauss(0.3, 0.4), times, init=_gauss(0.5, 2.0))
+    m, v = _exact_output(0.3, 0.4, times, init_mean=[0.5], init_cov=[[2.0]])
+    assert abs(law.mean() - m) < 1e-8 and abs(law.var() - v) < 1e-8
+    assert law.tv(_gauss(m, v)) < 1e-6
+
+
+def test_minus_x_score_is_a_closed_form_gaussian():
+    times = schedule.exponential(5.0, 1e-2, 40)
+    law = output_law(lambda x, t: -x, times)
+    m, v = 0.0, 1.0
+    for a, b, c in integrator_coefficients(times):
+        m, v = (a - b) * m, (a - b) ** 2 * v + c * c
+    assert abs(law.mean() - m) < 1e-8 and abs(law.var() - v) < 1e-8
+    assert law.tv(_gauss(m, v)) < 1e-6
+
+
+def test_score_model_objects_give_the_same_law():
+    times = schedule.exponential(4.0, 1e-2, 20)
+    a = output_law(MIX, times)
+    b = output_law(MixtureScore(MIX), times)
+    c = output_law(lambda x, t: MIX.at(t).score(x), times, grid={"spacing": a.spacing})
+    assert a.start == b.start == c.start
+    np.testing.assert_array_equal(a.mass, b.mass)
+    np.testing.assert_allclose(a.mass, c.mass, rtol=0, atol=1e-15)
+
+
+# ------------------------------------------------------------------ Monte Carlo oracle
+MC_TIMES = schedule.exponential(5.0, 1e-2, 40)
+
+
+def _shifted(x, t):
+    return MIX.at(t).score(x) + 0.3
+
+
+def _jump(x, t):
+    # a score error of 40 on |x − 1| < 0.05: throws that mass far to the right (non-smooth map)
+    return MIX.at(t).score(x) + np.where(np.abs(x - 1.0) < 0.05, 40.0, 0.0)
+
+
+def _wiggle(x, t):
+    return MIX.at(t).score(x) + 3.0 * np.sin(7.0 * x)
+
+
+@pytest.mark.parametrize("score, seed", [(MIX, 3), (_shifted, 5), (_jump, 5), (_wiggle, 7)],
+                         ids=["exact", "shifted", "jump", "wiggle"])
+def test_law_matches_sampler_particles(score, seed):
+    law = output_law(score, MC_TIMES)
+    x = sample(score, 200_000, MC_TIMES, seed=seed, backend="cpu", dim=1)[:, 0]
+    assert stats.kstest(x, law.cdf).pvalue > 1e-3
+    # moments within 5 standard errors
+    assert abs(x.mean() - law.mean()) < 5 * math.sqrt(law.var() / x.size)
+
+
+# ------------------------------------------------------------------ convergence
+def test_tv_decreases_with_steps_and_is_grid_converged():
+    tvs = []
+    for n in (25, 50, 100, 200):
+        times = schedule.exponential(6.0, 1e-3, n)
+        target = MIX.at(times[-1])
+        law = output_law(MIX, times)
+        tvs.append(law.tv(target))
+        if n == 100:
+            fine = output_law(MIX, times, grid={"spacing": law.spacing / 2})
+            assert abs(fine.tv(target) - tvs[-1]) < 1e-6
+            assert abs(fine.w2(target) - law.w2(target)) < 1e-6
+            assert abs(fine.kl(target) - law.kl(target)) < 1e-6
+    assert all(b < a for a, b in zip(tvs, tvs[1:], strict=False))
+    # first-order discretization: halving the steps roughly halves TV
+    assert 1.6 < tvs[0] / tvs[1] < 2.5 and 1.6 < tvs[-2] / tvs[-1] < 2.5
+
+
+# ------------------------------------------------------------------ distances
+@pytest.mark.parametrize("mu1, mu2, s", [(0.0, 0.5, 0.7), (0.3, -1.2, 1.3), (2.0, 2.0, 0.2)])
+def test_tv_equal_variances_closed_form(mu1, mu2, s):
+    law = GridLaw.from_mixture(_gauss(mu1, s * s), spacing=s / 100)
+    expected = 2.0 * special.ndtr(abs(mu1 - mu2) / (2 * s)) - 1.0
+    assert abs(law.tv(_gauss(mu2, s * s)) - expected) < 1e-6
+
+
+@pytest.mark.parametrize("mu1, s1, mu2, s2", [(0.0, 1.0, 0.5, 0.7), (0.3, 0.5, -1.2, 1.3),
+                                               (1.0, 0.2, 1.0, 0.2)])
+def test_w2_and_kl_closed_forms(mu1, s1, mu2, s2):
+    law = GridLaw.from_mixture(_gauss(mu1, s1 * s1), spacing=s1 / 100)
+    q = _gauss(mu2, s2 * s2)
+    assert abs(law.w2(q) - math.hypot(mu1 - mu2, s1 - s2)) < 1e-6
+    kl = math.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
+    assert abs(law.kl(q) - kl) < 1e-6
+    assert abs(law.mean() - mu1) < 1e-10 and abs(law.var() - s1 * s1) < 1e-10
+
+
+def test_distances_between_mixtures_match_quadrature():
+    p = GaussianMixture([0.5, 0.5], [-1.0, 1.0], [0.3, 0.5])
+    q = GaussianMixture([0.2, 0.8], [-0.5, 1.2], [0.6, 0.2])
+    law = GridLaw.from_mixture(p, spacing=0.004)
+    tv = 0.5 * integrate.quad(lambda x: abs(p.pdf(x) - q.pdf(x)), -15, 15, limit=400,
+                              epsabs=1e-12)[0]
+    kl = integrate.quad(lambda x: p.pdf(x) * (p.logpdf(x) - q.logpdf(x)), -15, 15, limit=400,
+                        epsabs=1e-12)[0]
+    # W2² = ∫ (F⁻¹ − G⁻¹)²(Φ(z)) φ(z) dz, smooth in z: composite 10-point Gauss–Legendre on
+    # 300 panels of |z| ≤ 7.5 (the rest weighs < 1e-13)
+    g, gw = np.polynomial.legendre.leggauss(10)
+    edges = np.linspace(-7.5, 7.5, 301)
+    half = 0.5 * np.diff(edges)
+    z = (0.5 * (edges[1:] + edges[:-1]))[:, None] + half[:, None] * g
+    wz = half[:, None] * gw
+    u = special.ndtr(z)
+    w2sq = float(np.sum(wz * stats.norm.pdf(z) * (p.quantile(u) - q.quantile(u)) ** 2))
+    assert abs(law.tv(q) - tv) < 1e-6
+    assert abs(law.kl(q) - kl) < 1e-6
+    assert abs(law.w2(q) - math.sqrt(w2sq)) < 1e-6
+
+
+def test_cell_kernels_match_quadrature():
+    for r in (0.03, 0.4, 1.9):
+        K = math.ceil(14 * r) + 1
+        W, V, U = _cell_kernels(r, K)
+        for n in range(-K, K + 1):
+            def moved(poly, n=n, r=r):
+                def f(u):
+                    return poly(u) * (special.ndtr((n + 0.5 - u) / r)
+                                      - special.ndtr((n - 0.5 - u) / r))
+                return integrate.quad(f, -0.5, 0.5, epsabs=1e-14, points=[0.0])[0]
+            assert abs(W[n + K] - moved(lambda u: 1.0)) < 1e-12
+            assert abs(V[n + K] - moved(lambda u: u)) < 1e-12
+            assert abs(U[n + K] - moved(lambda u: u * u - 1 / 12)) < 1e-12
+        assert abs(W.sum() - 1.0) < 1e-14 and abs(V.sum()) < 1e-14 and abs(U.sum()) < 1e-14
+
+
+# ------------------------------------------------------------------ the GridLaw object
+def test_gridlaw_geometry_cdf_and_quantile():
+    p = _gauss(0.4, 0.8)
+    law = GridLaw.from_mixture(p, cells=2000)
+    G = law.cells
+    assert law.grid.shape == (G,) and law.edges.shape == (G + 1,) and law.pdf.shape == (G,)
+    np.testing.assert_allclose(np.diff(law.edges), law.spacing, rtol=1e-9)
+    np.testing.assert_allclose(law.pdf, law.mass / law.spacing)
+    assert abs(law.total_mass() + law.lost_mass - 1.0) < 1e-15
+    # cdf is exact at the edges and inverted by quantile
+    np.testing.assert_allclose(law.cdf(law.edges), np.concatenate([[0], np.cumsum(law.mass)]),
+                               atol=1e-15)
+    x = np.linspace(-3, 4, 101)
+    np.testing.assert_allclose(law.cdf(x), p.cdf(x), atol=1e-9)
+    u = np.linspace(0.001, 0.999, 57)
+    np.testing.assert_allclose(law.cdf(law.quantile(u)), u, atol=1e-12)
+    assert law.cdf(-1e9) == 0.0 and abs(law.cdf(1e9) - law.total_mass()) < 1e-14
+
+
+def test_mass_thrown_off_a_capped_grid_is_reported():
+    def far(x, t):
+        return np.where(np.abs(x) < 0.1, 1e3, -x)
+
+    times = schedule.uniform(1.0, 0.5, 3)
+    law = output_law(far, times, grid={"cells": 400, "max_cells": 3000})
+    assert law.cells <= 3000
+    assert law.lost_mass > 0.05  # |x| < 0.1 holds ~8% of N(0, 1), thrown ~1e3 away
+    assert abs(law.total_mass() + law.lost_mass - 1.0) < 1e-9
+
+
+# ------------------------------------------------------------------ bad input
+TIMES = schedule.uniform(1.0, 0.1, 5)
+
+
+@pytest.mark.parametrize("kwargs, exc, name", [
+    ({"times": [0.1, 0.5, 1.0]}, ValueError, "times"),
+    ({"times": [1.0]}, ValueError, "times"),
+    ({"score": GaussianMixture([1.0], [[0.0, 0.0]], [1.0])}, ValueError, "score"),
+    ({"score": 3.0}, TypeError, "score"),
+    ({"grid": -5}, ValueError, "cells"),
+    ({"grid": 2.5}, TypeError, "grid"),
+    ({"grid": True}, TypeError, "grid"),
+    ({"grid": {"cellz": 10}}, ValueError, "grid"),
+    ({"grid": {"cells": 100, "spacing": 0.1}}, ValueError, "grid"),
+    ({"grid": {"spacing": -0.1}}, ValueError, "spacing"),
+    ({"grid": {"truncation": 2.0}}, ValueError, "truncation"),
+    ({"grid": {"mass_floor": 0.5}}, ValueError, "mass_floor"),
+    ({"grid": {"max_cells": 3}}, ValueError, "max_cells"),
+    ({"init": GaussianMixture([1.0], [[0.0, 0.0]], [1.0])}, ValueError, "init"),
+    ({"init": "normal"}, TypeError, "init"),
+])
+def test_bad_arguments_are_named(kwargs, exc, name):
+    args = {"score": MIX, "times": TIMES} | kwargs
+    with pytest.raises(exc, match=name):
+        output_law(args.pop("score"), args.pop("times"), **args)
+
+
+@pytest.mark.parametrize("score, match", [
+    (lambda x, t: x[:, 0], "score: returned shape"),
+    (lambda x, t: np.full_like(x, np.nan), "score: returned non-finite values at step 0"),
+])
+def test_bad_score_output_names_score_and_step(score, match):
+    with pytest.raises(ValueError, match=match):
+        output_law(score, TIMES)
+
+
+def test_distances_reject_non_1d_targets():
+    law = GridLaw.from_mixture(_gauss(0.0, 1.0), cells=200)
+    two_d = GaussianMixture([1.0], [[0.0, 0.0]], [1.0])
+    for method in (law.tv, law.tv_lower_bound, law.w2, law.kl):
+        with pytest.raises(ValueError, match="target"):
+            method(two_d)
+        with pytest.raises(TypeError, match="target"):
+            method(np.zeros(3))
+    with pytest.raises(ValueError, match="mass"):
+        GridLaw(np.array([0.5, -0.1]), 0.1, 0)
+    with pytest.raises(ValueError, match="p"):
+        law.quantile(1.5)
