@@ -1,0 +1,1 @@
+"""Private implementation of ``simulators.training`` (one module per hypothesis class)."""
