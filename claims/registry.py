@@ -1,13 +1,18 @@
-"""Every claim that ``diffbounds verify`` knows, by name."""
+"""Every claim that ``diffbounds verify`` and ``diffbounds sweep`` know, by name."""
 
 from __future__ import annotations
 
-import time
-
 from claims import propagation
+from claims._claim import Claim
 from claims.verdict import ClaimRecord
 
-CLAIMS = dict(propagation.CLAIMS)
+CLAIMS: dict[str, Claim] = dict(propagation.CLAIMS)
+
+
+def get_claim(name: str) -> Claim:
+    if name not in CLAIMS:
+        raise ValueError(f"claim: unknown claim {name!r}; known: {sorted(CLAIMS)}")
+    return CLAIMS[name]
 
 
 def run_claims(names=None, *, quick=True, progress=print) -> list[ClaimRecord]:
@@ -18,10 +23,7 @@ def run_claims(names=None, *, quick=True, progress=print) -> list[ClaimRecord]:
         raise ValueError(f"only: unknown claim(s) {unknown}; known: {sorted(CLAIMS)}")
     out = []
     for name in names:
-        t0 = time.perf_counter()
         if progress:
             progress(f"  running claim {name} ...")
-        record = CLAIMS[name](quick=quick)
-        record.seconds = time.perf_counter() - t0
-        out.append(record)
+        out.append(CLAIMS[name].run(quick=quick))
     return out

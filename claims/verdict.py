@@ -4,15 +4,17 @@ A bound B(θ) that hides an absolute constant C is checked in two parts:
 
 * **constant**: a bound C·(B₁ + … + B_r) written with one absolute constant is, up to that
   constant, the same statement as C₁B₁ + … + C_rB_r with one absolute constant per term
-  (take C = max C_i). The constants are fitted on a *calibration* part of the grid — the points
-  farthest from the bound's asymptotic regime (few steps, large ε) — as the cheapest
-  non-negative C_i (linear program: minimise Σ_i C_i·mean(B_i) subject to measured ≤ Σ_i C_i B_i
-  at every calibration point), and the *held-out* part (towards the regime: more steps, smaller
-  ε) must satisfy measured − K_SIGMA·uncertainty ≤ Σ_i C_i B_i. Fitting per term keeps a loose
-  term (e.g. the discretization term, far above the measured discretization error) from
-  masking a tight one. A bound whose rates are right keeps its constants towards the regime; a
-  bound whose rate is too optimistic fails there. The reported ``fitted_constant`` is max C_i:
-  the single constant with measured ≤ C·B on the calibration part.
+  (take C = max C_i). The constants are fitted on the *calibration* part of the grid — its
+  boundary: every point where some parameter takes its smallest or largest grid value — as the
+  cheapest non-negative C_i (linear program: minimise Σ_i C_i·mean(B_i) subject to
+  measured ≤ Σ_i C_i B_i at every calibration point). The *held-out* part — the interior
+  points — must satisfy measured − K_SIGMA·uncertainty ≤ Σ_i C_i B_i: the bound's form, with
+  constants that do not depend on the parameters, must cover the measurements between the
+  points it was fitted on. Fitting per term keeps a loose term (e.g. the discretization term,
+  far above the measured discretization error) from masking a tight one. Extrapolation towards
+  the bound's regime is the job of the rates. The reported ``fitted_constant`` is max C_i: the
+  single constant with measured ≤ C·B on the calibration part. (A claim may document another
+  split when it asks another question, e.g. ``l2_versus_quantile``.)
 * **rates**: the log-log slope of the measured quantity in a parameter is compared with the
   bound's exponent in that parameter (``bounds`` computes it). Towards the regime the measured
   error may shrink faster than the bound, never slower: for a parameter → ∞ the slope must be
@@ -83,6 +85,22 @@ def _jsonable(obj):
     if isinstance(obj, np.bool_):
         return bool(obj)
     return obj
+
+
+def grid_boundary(*columns):
+    """Calibration mask: points where some parameter is at its smallest or largest grid value.
+
+    A parameter with fewer than three distinct values has no interior and is ignored (else
+    every point would be on the boundary).
+    """
+    columns = [np.asarray(c, float) for c in columns]
+    mask = np.zeros(len(columns[0]), bool)
+    for c in columns:
+        if np.unique(c).size >= 3:
+            mask |= (c == c.min()) | (c == c.max())
+    if mask.all():
+        raise ValueError("columns: the grid has no interior point to hold out")
+    return mask
 
 
 def fit_constant(measured, bound, calibration):

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from claims import registry
+from claims._claim import Claim
 from claims.cli import main
 from claims.verdict import ClaimRecord
 
@@ -27,19 +28,18 @@ def test_verify_quick_subset_writes_json(tmp_path, capsys):
 
 
 def test_verify_exits_1_when_a_claim_fails(monkeypatch, capsys):
-    def failing(quick=True):
-        return ClaimRecord("always_fails", ["x"], {}, [1.0], [2.0], [2.0], False, 1.0)
-
+    failing = Claim("always_fails", ("x",), {}, lambda: {"v": 2.0}, lambda quick: [{}],
+                    lambda pts, rows: ClaimRecord("always_fails", ["x"], {}, [1.0], [2.0], [2.0],
+                                                  False, 1.0))
     monkeypatch.setitem(registry.CLAIMS, "always_fails", failing)
     assert main(["verify", "--only", "always_fails"]) == 1
     assert "always_fails" in capsys.readouterr().out
 
 
 def test_verify_markdown(monkeypatch, capsys):
-    def ok(quick=True):
-        return ClaimRecord("fine", ["k"], {}, [1.0], [0.5], [0.5], True, 0.5,
-                           held_out_worst_ratio=0.9)
-
+    ok = Claim("fine", ("k",), {}, lambda: {"v": 0.5}, lambda quick: [{}],
+               lambda pts, rows: ClaimRecord("fine", ["k"], {}, [1.0], [0.5], [0.5], True, 0.5,
+                                             held_out_worst_ratio=0.9))
     monkeypatch.setattr(registry, "CLAIMS", {"fine": ok})
     assert main(["verify", "--markdown", "--only", "fine"]) == 0
     out = capsys.readouterr().out
