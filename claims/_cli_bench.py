@@ -1,13 +1,18 @@
-"""``diffbounds bench``: the sampler benchmark (benchmarks/sampler.py)."""
+"""``diffbounds bench``: the benchmarks (benchmarks/sampler.py, benchmarks/training.py)."""
 
 from __future__ import annotations
 
 
 def register(sub):
-    p = sub.add_parser("bench", help="time the standard sampler workload on every backend")
+    p = sub.add_parser("bench", help="time the standard sampler (or training) workload")
+    p.add_argument("--suite", choices=["sampler", "training"], default="sampler",
+                   help="sampler: backends on the standard workload (default); training: wall "
+                        "time per trained model for each hypothesis class")
     p.add_argument("--json", metavar="PATH", help="write the report as JSON")
-    p.add_argument("--n", type=int, default=None, help="particles (default 20000)")
-    p.add_argument("--steps", type=int, default=None, help="steps (default 200)")
+    p.add_argument("--n", type=int, default=None,
+                   help="particles (sampler, default 20000) or data points m (training, 10^4)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="sampler steps (default 200) or training times (default 10)")
     p.add_argument("--repeats", type=int, default=3, help="timed calls per backend (median)")
     p.add_argument("--backends", nargs="+", choices=["numpy", "cpu", "cuda"], default=None)
     p.add_argument("--cuda-n", type=int, default=10_000_000, help="particles on CUDA")
@@ -15,6 +20,19 @@ def register(sub):
 
 
 def _run(args):
+    import json
+
+    if args.suite == "training":
+        from benchmarks import training
+
+        print("diffbounds bench --suite training: seconds per trained model (m, d=2)")
+        report = training.run(m=args.n, n_times=args.steps)
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(report, fh, indent=2)
+            print(f"wrote {args.json}")
+        return 0
+
     from benchmarks.sampler import format_table, run, write_json
 
     print("diffbounds bench: standard workload (n particles, d=8, K=8, exponential schedule)")
