@@ -153,6 +153,8 @@ def build(lib) -> SimpleNamespace:
             x[j] = a * x[j] + b * s[j] + c * normal(skey, U(j))
 
     # ---------------------------------------------------------------- mixture scores
+    # Each mixture score writes s_t(x) into ``out`` and returns (m, s) with log q_t(x) = m + log s
+    # (the log is taken only by callers that need the density).
     # Responsibilities by an online (streaming) log-sum-exp, branch-free so that it vectorizes on
     # the NumPy target: with running maximum m and running sum s of exp(logit − m),
     #   Δ = logit − m, e = exp(−|Δ|); if Δ > 0: (s, acc) ← (s e + 1, acc e + v), m ← logit
@@ -198,7 +200,7 @@ def build(lib) -> SimpleNamespace:
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
-        return m + log(s)
+        return m, s
 
     @jit
     def score_diagonal(x, out, tmp, P, k, pkey):
@@ -225,7 +227,7 @@ def build(lib) -> SimpleNamespace:
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
-        return m + log(s)
+        return m, s
 
     @jit
     def _full_logit(x, tmp, logc, means, inv_lam, Q, q, d):
@@ -267,7 +269,7 @@ def build(lib) -> SimpleNamespace:
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
-        return m + log(s)
+        return m, s
 
     families = {
         "mixture_isotropic": score_isotropic,
@@ -306,7 +308,8 @@ def build(lib) -> SimpleNamespace:
         elif region == "tail":
             @jit
             def in_region(x, logq, P, k):
-                return logq < P[I2][k]
+                m, s = logq
+                return m + log(s) < P[I2][k]
         elif region == "none":
             @jit
             def in_region(x, logq, P, k):
@@ -357,7 +360,7 @@ def build(lib) -> SimpleNamespace:
 
         @jit
         def score_perturbed(x, out, tmp, P, k, pkey):
-            logq = base_fn(x, out, tmp, P, k, pkey)
+            logq = base_fn(x, out, tmp, P, k, pkey)  # (m, s): log q_t(x) = m + log s
             direction_into(x, out, tmp, P, k)
             d = len(out)
             r2 = ZERO * x[0]
