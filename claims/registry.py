@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from claims import propagation
+from claims import propagation, training_claims
 from claims._claim import Claim
 from claims.verdict import ClaimRecord
 
 CLAIMS: dict[str, Claim] = dict(propagation.CLAIMS)
+CLAIMS.update(training_claims.CLAIMS)
 
 
 def get_claim(name: str) -> Claim:
