@@ -87,6 +87,43 @@ def mixture_program(mixture: GaussianMixture, times, dtype) -> tuple[str, tuple]
     return family, tuple(np.ascontiguousarray(p, dtype=dt) for p in params)
 
 
+def stepwise_mixture_program(mixtures, model_times, times, dtype) -> tuple[str, tuple]:
+    """Kernel parameters for one mixture per step: step k evaluates ``mixtures[j]`` as it is
+    (its own score, not an OU marginal of it), where ``model_times[j]`` equals ``times[k]``.
+
+    All mixtures must share the number of components and the covariance structure. Raises a
+    ValueError naming ``times`` when a step's time is not one of ``model_times`` (1e-12 rel.).
+    """
+    t = np.asarray(times, dtype=np.float64)[:-1]
+    model_times = np.asarray(model_times, dtype=np.float64)
+    idx = []
+    for tk in t:
+        j = int(np.argmin(np.abs(model_times - tk)))
+        if abs(model_times[j] - tk) > 1e-12 * max(abs(tk), 1e-300):
+            raise ValueError(f"times: step time {tk!r} is not one of the model's times; sample "
+                             "on the schedule the model was trained on")
+        idx.append(j)
+    first = mixtures[0]
+    if any(q.n_components != first.n_components or q.cov_type != first.cov_type
+           for q in mixtures):
+        raise ValueError("mixtures: every step's mixture must share K and the covariance type")
+    if any(np.any(q.weights <= 0) for q in mixtures):
+        raise ValueError("mixtures: step mixtures need positive weights")
+    # Each mixture is used as is (its parameters at OU time 0).
+    logw = np.stack([mixtures[j].log_weights for j in idx])
+    means = np.stack([mixtures[j].means for j in idx])
+    lam = np.stack([mixtures[j].eigvals for j in idx])
+    logc = logw - 0.5 * np.log(2.0 * np.pi * lam).sum(axis=-1)
+    if first.cov_type == "isotropic":
+        family, params = "mixture_isotropic", (logc, means, 1.0 / lam[..., 0])
+    elif first.cov_type == "diagonal":
+        family, params = "mixture_diagonal", (logc, means, 1.0 / lam)
+    else:
+        raise ValueError("mixtures: full-covariance step mixtures have per-step eigenvectors; "
+                         "use the generic path")
+    return family, tuple(np.ascontiguousarray(p, dtype=np.dtype(dtype)) for p in params)
+
+
 class CallableScore:
     """Wraps a Python callable ``f(x, t) -> (n, d)`` for the generic (one call per step) path."""
 

@@ -29,6 +29,7 @@ from simulators._training._data import (
 )
 from simulators._training._result import TrainedScore
 from simulators.mixture import GaussianMixture
+from simulators.scores import KernelScore, stepwise_mixture_program
 
 COV_TYPES = ("isotropic", "diagonal")
 # Box bounds of L-BFGS-B on the logits and the log excess variances.
@@ -169,7 +170,7 @@ def _start_from_mixture(init: GaussianMixture, t, cov_type) -> np.ndarray:
     return np.concatenate([a, q.means.ravel(), np.clip(rho, *_LOG_VAR_BOUNDS).ravel()])
 
 
-class MixtureFit(TrainedScore):
+class MixtureFit(TrainedScore, KernelScore):
     """Result of :func:`fit_mixture`: a fitted mixture model of q_{t_k} per time.
 
     ``models[k]`` (= ``mixtures[k]``) is a ``GaussianMixture`` whose ``.score`` is the trained
@@ -181,6 +182,12 @@ class MixtureFit(TrainedScore):
     """
 
     kind = "mixture"
+
+    def kernel_program(self, times, dtype):
+        """Evaluate the fitted mixtures inside the compiled sampler kernels (isotropic and
+        diagonal classes): ``simulators.sample`` takes this path automatically; the schedule's
+        step times must be the training times."""
+        return stepwise_mixture_program(self.mixtures, self.times, times, dtype)
 
     def __init__(self, *, cov_type, n_components, theta, start_objectives, best_start,
                  grad_norm, n_iter, **kw):

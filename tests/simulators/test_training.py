@@ -372,3 +372,23 @@ def test_error_needs_truth_and_points_need_d():
         fit.error(X0, 0.5)
     with pytest.raises(ValueError, match="^x: "):
         fit(np.zeros((3, 3)), 0.5)
+
+
+@pytest.mark.parametrize("cov_type", ["isotropic", "diagonal"])
+def test_fitted_mixtures_run_inside_the_kernels(cov_type):
+    """A MixtureFit is a kernel score: sample() evaluates the fitted per-step mixtures in the
+    compiled kernels; the result equals the generic (Python call per step) path."""
+    from simulators import sample, schedule
+    from simulators.scores import KernelScore
+
+    truth = GaussianMixture([0.4, 0.6], [[-1.0, 0.5], [1.5, -0.5]], [0.3, 0.6])
+    times = schedule.exponential(2.0, 0.05, 6)
+    fit = fit_mixture(truth.sample(400, seed=1), times[:-1], 2, cov_type=cov_type, restarts=1,
+                      seed=2)
+    assert isinstance(fit, KernelScore)
+    generic = sample(lambda x, t: fit(x, t), 50, times, seed=3, dim=2, backend="numpy")
+    for backend in ("numpy", "cpu"):
+        np.testing.assert_allclose(sample(fit, 50, times, seed=3, backend=backend), generic,
+                                   rtol=0, atol=1e-10)
+    with pytest.raises(ValueError, match="^times"):
+        sample(fit, 5, schedule.exponential(2.0, 0.05, 7))
