@@ -1,0 +1,111 @@
+"""``diffbounds sweep run|status|export``: run a TOML sweep into the result store, inspect it,
+export it (``claims.sweep``, ``claims.store``)."""
+
+from __future__ import annotations
+
+import sys
+
+DEFAULT_STORE = "results/diffbounds.sqlite"
+
+
+def register(sub):
+    p = sub.add_parser("sweep", help="run a sweep (TOML grid of claim points) into the store")
+    ssub = p.add_subparsers(dest="sweep_command", metavar="ACTION")
+    ssub.required = True
+
+    r = ssub.add_parser("run", help="run FILE.toml; finished tasks are skipped (resume)")
+    r.add_argument("file", metavar="FILE.toml")
+    _store_arg(r)
+    r.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes (default: number of cores; 1 runs in-process)")
+    r.add_argument("--dask", metavar="ADDRESS",
+                   help="run on Dask: tcp://HOST:PORT, or local[:N] for a LocalCluster")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.set_defaults(func=_run)
+
+    s = ssub.add_parser("status", help="per sweep and claim: tasks ok/failed/pending, verdict")
+    s.add_argument("file", metavar="FILE.toml", nargs="?",
+                   help="only this sweep (its current grid, including tasks not yet recorded)")
+    _store_arg(s)
+    s.set_defaults(func=_status)
+
+    e = ssub.add_parser("export", help="write the stored rows as csv, json or parquet")
+    _store_arg(e)
+    e.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
+    e.add_argument("--output", "-o", metavar="PATH", help="output file (default: stdout; "
+                   "required for parquet)")
+    e.add_argument("--claim", help="only rows of this claim")
+    e.add_argument("--sweep", help="only the tasks of this sweep (in grid order)")
+    e.add_argument("--status", choices=("ok", "failed", "all"), default="ok")
+    e.set_defaults(func=_export)
+
+
+def _store_arg(p):
+    p.add_argument("--store", default=DEFAULT_STORE, metavar="PATH",
+                   help=f"SQLite result store (default: {DEFAULT_STORE})")
+
+
+def _run(args):
+    from claims.sweep import load_sweep, run_sweep
+
+    sweep = load_sweep(args.file)
+    summary = run_sweep(sweep, args.store, workers=args.workers, dask=args.dask,
+                        progress=not args.no_progress)
+    print(summary.line())
+    for r in _failed_rows(args.store, sweep.name)[:5]:
+        last = (r["traceback"] or "").strip().splitlines()[-1:] or ["?"]
+        print(f"  failed: {r['claim']} {r['params']}: {last[0]}", file=sys.stderr)
+    return 1 if summary.failed else 0
+
+
+def _failed_rows(store_path, sweep):
+    from claims.store import ResultStore
+
+    with ResultStore(store_path, create=False) as store:
+        return store.rows(sweep=sweep, status="failed")
+
+
+def _status(args):
+    from claims.store import ResultStore
+
+    with ResultStore(args.store, create=False) as store:
+        if args.file:
+            from claims.sweep import load_sweep
+
+            sweep = load_sweep(args.file)
+            done, failed = store.finished_keys(), store.failed_keys()
+            verdicts = {v["claim"]: v for v in store.verdicts(sweep=sweep.name)}
+            lines = []
+            for claim in sweep.claims:
+                keys = [t.key for t in sweep.tasks if t.claim == claim]
+                n_ok, n_failed = sum(k in done for k in keys), sum(k in failed for k in keys)
+                v = verdicts.get(claim)
+                lines.append(dict(sweep=sweep.name, claim=claim, tasks=len(keys), ok=n_ok,
+                                  failed=n_failed, pending=len(keys) - n_ok - n_failed,
+                                  holds=v["holds"] if v else None,
+                                  verdict_error=v["error"] if v else None))
+        else:
+            lines = store.status()
+    if not lines:
+        print(f"no sweeps in {args.store}")
+        return 0
+    print(f"{'sweep':16s} {'claim':28s} {'tasks':>6s} {'ok':>6s} {'failed':>6s} "
+          f"{'pending':>7s}  verdict")
+    for d in lines:
+        verdict = ("holds" if d["holds"] else "FAILS") if d["holds"] is not None else \
+            (f"error: {d['verdict_error']}" if d["verdict_error"] else "-")
+        print(f"{d['sweep']:16s} {d['claim']:28s} {d['tasks']:6d} {d['ok']:6d} "
+              f"{d['failed']:6d} {d['pending']:7d}  {verdict}")
+    return 0
+
+
+def _export(args):
+    from claims.store import ResultStore
+
+    status = None if args.status == "all" else args.status
+    with ResultStore(args.store, create=False) as store:
+        text = store.export(args.format, args.output, claim=args.claim, sweep=args.sweep,
+                            status=status)
+    if text is not None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0

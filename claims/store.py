@@ -1,0 +1,429 @@
+"""The result store of sweeps: one SQLite file (standard library), written only by the client.
+
+Schema (``PRAGMA user_version`` = 1)::
+
+    results      one row per finished task
+      key TEXT PRIMARY KEY        sha256 of canonical JSON {claim, point, code_version}
+      sweep TEXT                  the sweep that computed the row
+      claim TEXT
+      params TEXT                 JSON object: the completed point (defaults filled in)
+      measured TEXT               JSON object of numbers (NULL when status = 'failed')
+      predicted TEXT              JSON object {"value", "ratio"}: the claim-level prediction at
+                                  this point from the latest verdict over a sweep containing
+                                  it (NULL before any verdict)
+      verdict TEXT                always NULL: verdicts are claim-level (table ``verdicts``)
+      wall_time REAL              seconds spent in ``claim.measure`` on the worker
+      versions TEXT               JSON object: python and package versions on the worker
+      git_commit TEXT             commit of the client's checkout (NULL outside git)
+      host TEXT                   host name of the worker
+      status TEXT                 'ok' or 'failed'
+      traceback TEXT              the worker's traceback when status = 'failed'
+      finished_at TEXT            ISO 8601 UTC time the row was written
+      code_version TEXT           see ``claims.sweep.code_version``
+      grid_index INTEGER          the task's index in the computing sweep's grid
+    sweep_tasks  membership: (sweep, idx) PRIMARY KEY, key, claim, params — the grid of the last
+                 run of each sweep, in grid order
+    sweeps       name PRIMARY KEY, path, source (the TOML text), code_version, n_tasks, updated_at
+    verdicts     (sweep, claim) PRIMARY KEY, record (ClaimRecord JSON or NULL), holds, error,
+                 n_points, code_version, computed_at
+
+Guarantees: the database runs in WAL mode with ``synchronous = FULL``; every finished task is
+one INSERT in its own transaction, so a process killed at any moment (SIGKILL included) leaves
+only complete rows. ``key`` is the primary key and a task is written with an UPSERT that never
+overwrites an ``ok`` row, so duplicates are impossible; a ``failed`` row is replaced when a
+re-run of the task succeeds (re-runs retry failed tasks, see ``claims.sweep``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    key TEXT PRIMARY KEY,
+    sweep TEXT NOT NULL,
+    claim TEXT NOT NULL,
+    params TEXT NOT NULL,
+    measured TEXT,
+    predicted TEXT,
+    verdict TEXT,
+    wall_time REAL,
+    versions TEXT NOT NULL,
+    git_commit TEXT,
+    host TEXT,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+    traceback TEXT,
+    finished_at TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    grid_index INTEGER
+);
+CREATE INDEX IF NOT EXISTS results_claim ON results (claim, status);
+CREATE TABLE IF NOT EXISTS sweep_tasks (
+    sweep TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    claim TEXT NOT NULL,
+    params TEXT NOT NULL,
+    PRIMARY KEY (sweep, idx)
+);
+CREATE INDEX IF NOT EXISTS sweep_tasks_key ON sweep_tasks (key);
+CREATE TABLE IF NOT EXISTS sweeps (
+    name TEXT PRIMARY KEY,
+    path TEXT,
+    source TEXT,
+    code_version TEXT NOT NULL,
+    n_tasks INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    sweep TEXT NOT NULL,
+    claim TEXT NOT NULL,
+    record TEXT,
+    holds INTEGER,
+    error TEXT,
+    n_points INTEGER NOT NULL,
+    code_version TEXT NOT NULL,
+    computed_at TEXT NOT NULL,
+    PRIMARY KEY (sweep, claim)
+);
+"""
+
+ROW_FIELDS = ("key", "sweep", "claim", "params", "measured", "predicted", "verdict", "wall_time",
+              "versions", "git_commit", "host", "status", "traceback", "finished_at",
+              "code_version", "grid_index")
+_JSON_FIELDS = ("params", "measured", "predicted", "verdict", "versions")
+EXPORT_FORMATS = ("csv", "json", "parquet")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _dumps(obj) -> str:
+    """Canonical JSON (sorted keys); floats are written with ``repr`` and read back exactly."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def _loads(text):
+    return None if text is None else json.loads(text)
+
+
+class ResultStore:
+    """A sweep result store at ``path`` (created, with its parent folders, unless ``create``
+    is False). A path that cannot be created or written raises ``ValueError("store: ...")``."""
+
+    def __init__(self, path, *, create: bool = True):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"store: path must be a str or os.PathLike, got {type(path).__name__}")
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise ValueError(f"store: {str(self.path)!r} is a directory, not a database file")
+        if not create and not self.path.exists():
+            raise ValueError(f"store: no result store at {str(self.path)!r}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"store: cannot create the folder of {str(self.path)!r}: {exc}") \
+                from None
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise ValueError(f"store: {str(self.path)!r} is not writable")
+        try:
+            self._con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self._con.execute("PRAGMA journal_mode=WAL")
+            self._con.execute("PRAGMA synchronous=FULL")
+            with self._transaction():
+                version = self._con.execute("PRAGMA user_version").fetchone()[0]
+                if version not in (0, SCHEMA_VERSION):
+                    raise ValueError(f"store: {str(self.path)!r} has schema version {version}; "
+                                     f"this code reads version {SCHEMA_VERSION}")
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        self._con.execute(stmt)
+                self._con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise ValueError(f"store: cannot open {str(self.path)!r} for writing: {exc}") \
+                from None
+
+    # ------------------------------------------------------------------ plumbing
+    def _transaction(self):
+        store = self
+
+        class _Tx:
+            def __enter__(self):
+                store._con.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type, exc, tb):
+                store._con.execute("COMMIT" if exc_type is None else "ROLLBACK")
+                return False
+
+        return _Tx()
+
+    def close(self):
+        self._con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check``: ``'ok'`` for a sound database."""
+        return self._con.execute("PRAGMA integrity_check").fetchone()[0]
+
+    # ------------------------------------------------------------------ writing (client only)
+    def record_sweep(self, name, path, source, code_version, tasks):
+        """Record a sweep's grid: ``tasks`` is a list of (key, claim, params) in grid order.
+        Replaces the previous grid of the sweep of that name (one transaction)."""
+        with self._transaction():
+            self._con.execute("DELETE FROM sweep_tasks WHERE sweep = ?", (name,))
+            self._con.executemany(
+                "INSERT INTO sweep_tasks (sweep, idx, key, claim, params) VALUES (?, ?, ?, ?, ?)",
+                [(name, i, k, c, _dumps(p)) for i, (k, c, p) in enumerate(tasks)])
+            self._con.execute(
+                "INSERT OR REPLACE INTO sweeps (name, path, source, code_version, n_tasks, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (name, None if path is None else str(path), source, code_version, len(tasks),
+                 _now()))
+
+    def write_result(self, *, key, sweep, claim, params, measured, wall_time, versions,
+                     git_commit, host, status, traceback, code_version, grid_index=None) -> bool:
+        """Write one finished task in its own transaction; True when a row was written.
+
+        An existing ``ok`` row is never overwritten; a ``failed`` row is replaced.
+        """
+        if status not in ("ok", "failed"):
+            raise ValueError(f"status: must be 'ok' or 'failed', got {status!r}")
+        with self._transaction():
+            cur = self._con.execute(
+                "INSERT INTO results (key, sweep, claim, params, measured, predicted, verdict, "
+                "wall_time, versions, git_commit, host, status, traceback, finished_at, "
+                "code_version, grid_index) VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, "
+                "?, ?, ?) ON CONFLICT (key) DO UPDATE SET sweep = excluded.sweep, "
+                "measured = excluded.measured, wall_time = excluded.wall_time, "
+                "versions = excluded.versions, git_commit = excluded.git_commit, "
+                "host = excluded.host, status = excluded.status, "
+                "traceback = excluded.traceback, finished_at = excluded.finished_at, "
+                "grid_index = excluded.grid_index WHERE results.status != 'ok'",
+                (key, sweep, claim, _dumps(params),
+                 None if measured is None else _dumps(measured), wall_time, _dumps(versions),
+                 git_commit, host, status, traceback, _now(), code_version, grid_index))
+            return cur.rowcount > 0
+
+    def write_verdict(self, sweep, claim, *, record=None, error=None, n_points, code_version,
+                      keys=()):
+        """Save a claim-level verdict (``ClaimRecord`` or an error text), replacing any older
+        one for (sweep, claim); with a record, set each task's ``predicted`` from it."""
+        rec = None if record is None else record.to_dict()
+        with self._transaction():
+            self._con.execute(
+                "INSERT OR REPLACE INTO verdicts (sweep, claim, record, holds, error, n_points, "
+                "code_version, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (sweep, claim, None if rec is None else _dumps(rec),
+                 None if rec is None else int(bool(rec["holds"])), error, n_points,
+                 code_version, _now()))
+            if rec is not None:
+                pred, ratio = rec.get("predicted"), rec.get("ratio")
+                if isinstance(pred, list) and len(pred) == len(keys):
+                    ratios = ratio if isinstance(ratio, list) and len(ratio) == len(keys) \
+                        else [None] * len(keys)
+                    self._con.executemany(
+                        "UPDATE results SET predicted = ? WHERE key = ?",
+                        [(_dumps({"value": p, "ratio": r}), k)
+                         for k, p, r in zip(keys, pred, ratios, strict=True)])
+
+    def delete_verdict(self, sweep, claim):
+        with self._transaction():
+            self._con.execute("DELETE FROM verdicts WHERE sweep = ? AND claim = ?",
+                              (sweep, claim))
+
+    # ------------------------------------------------------------------ reading
+    def finished_keys(self) -> set[str]:
+        """Keys of the tasks finished with status ``ok`` (failed tasks are not finished)."""
+        return {k for (k,) in self._con.execute("SELECT key FROM results WHERE status = 'ok'")}
+
+    def failed_keys(self) -> set[str]:
+        return {k for (k,) in self._con.execute(
+            "SELECT key FROM results WHERE status = 'failed'")}
+
+    def rows(self, claim=None, sweep=None, status="ok") -> list[dict]:
+        """Result rows as dicts (keys ``ROW_FIELDS``; JSON columns decoded).
+
+        ``claim``/``sweep`` filter (``sweep`` selects the tasks of that sweep's last grid, in
+        grid order; otherwise rows come in the order first written); ``status`` is 'ok',
+        'failed' or None for both.
+        """
+        if status not in ("ok", "failed", None):
+            raise ValueError(f"status: must be 'ok', 'failed' or None, got {status!r}")
+        cols = ", ".join(f"r.{f}" for f in ROW_FIELDS)
+        where, args = [], []
+        if sweep is not None:
+            sql = (f"SELECT {cols} FROM sweep_tasks s JOIN results r ON r.key = s.key")
+            where.append("s.sweep = ?")
+            args.append(sweep)
+            order = " ORDER BY s.idx"
+        else:
+            sql = f"SELECT {cols} FROM results r"
+            order = " ORDER BY r.rowid"
+        if claim is not None:
+            where.append("r.claim = ?")
+            args.append(claim)
+        if status is not None:
+            where.append("r.status = ?")
+            args.append(status)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        out = []
+        for values in self._con.execute(sql + order, args):
+            row = dict(zip(ROW_FIELDS, values, strict=True))
+            for f in _JSON_FIELDS:
+                row[f] = _loads(row[f])
+            out.append(row)
+        return out
+
+    def results(self, claim, sweep=None):
+        """``(points, measured)`` of the ok rows of ``claim``, ready for
+        ``get_claim(claim).verdict(points, rows)``.
+
+        With ``sweep``: that sweep's points in grid order. Without: every distinct point ever
+        stored for the claim, in the order first written, each with its most recently finished
+        row (rows of other code versions included).
+        """
+        if sweep is not None:
+            rows = self.rows(claim=claim, sweep=sweep)
+        else:
+            order: list[str] = []
+            latest: dict[str, dict] = {}
+            for r in self.rows(claim=claim):
+                p = _dumps(r["params"])
+                if p not in latest:
+                    order.append(p)
+                if p not in latest or r["finished_at"] > latest[p]["finished_at"]:
+                    latest[p] = r
+            rows = [latest[p] for p in order]
+        return [r["params"] for r in rows], [r["measured"] for r in rows]
+
+    def sweep_tasks(self, sweep) -> list[tuple[str, str, dict]]:
+        """The last recorded grid of ``sweep``: (key, claim, params) in grid order."""
+        return [(k, c, json.loads(p)) for k, c, p in self._con.execute(
+            "SELECT key, claim, params FROM sweep_tasks WHERE sweep = ? ORDER BY idx", (sweep,))]
+
+    def sweeps(self) -> list[dict]:
+        cols = ("name", "path", "code_version", "n_tasks", "updated_at")
+        return [dict(zip(cols, v, strict=True)) for v in self._con.execute(
+            f"SELECT {', '.join(cols)} FROM sweeps ORDER BY name")]
+
+    def verdicts(self, claim=None, sweep=None) -> list[dict]:
+        """Stored claim-level verdicts: dicts with sweep, claim, record (``ClaimRecord.to_dict()``
+        or None), holds (bool or None), error, n_points, code_version, computed_at."""
+        cols = ("sweep", "claim", "record", "holds", "error", "n_points", "code_version",
+                "computed_at")
+        where, args = [], []
+        if claim is not None:
+            where.append("claim = ?")
+            args.append(claim)
+        if sweep is not None:
+            where.append("sweep = ?")
+            args.append(sweep)
+        sql = f"SELECT {', '.join(cols)} FROM verdicts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        out = []
+        for v in self._con.execute(sql + " ORDER BY sweep, claim", args):
+            d = dict(zip(cols, v, strict=True))
+            d["record"] = _loads(d["record"])
+            d["holds"] = None if d["holds"] is None else bool(d["holds"])
+            out.append(d)
+        return out
+
+    def status(self) -> list[dict]:
+        """Per (sweep, claim): tasks in its grid, ok, failed, pending, and the verdict."""
+        out = []
+        for sweep, claim, n, ok, failed in self._con.execute(
+                "SELECT s.sweep, s.claim, COUNT(*), SUM(r.status = 'ok'), "
+                "SUM(r.status = 'failed') FROM sweep_tasks s LEFT JOIN results r "
+                "ON r.key = s.key GROUP BY s.sweep, s.claim ORDER BY s.sweep, MIN(s.idx)"):
+            ok, failed = int(ok or 0), int(failed or 0)
+            v = self.verdicts(claim=claim, sweep=sweep)
+            out.append(dict(sweep=sweep, claim=claim, tasks=n, ok=ok, failed=failed,
+                            pending=n - ok - failed, holds=v[0]["holds"] if v else None,
+                            verdict_error=v[0]["error"] if v else None))
+        return out
+
+    # ------------------------------------------------------------------ export
+    def export(self, fmt, dest=None, *, claim=None, sweep=None, status="ok"):
+        """Write the rows in ``fmt`` ('csv', 'json' or 'parquet') to ``dest`` (a path; for csv
+        and json also None, which returns the text).
+
+        json: a list of row dicts (``rows()``). csv: one column per scalar field, JSON text for
+        ``versions``/``predicted``, and flattened ``params.NAME``/``measured.NAME`` columns
+        (floats written with ``repr``, so ``float(cell)`` restores them exactly; empty cell =
+        missing). parquet: the csv table via pandas + pyarrow (an error names them if missing).
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"format: must be one of {EXPORT_FORMATS}, got {fmt!r}")
+        rows = self.rows(claim=claim, sweep=sweep, status=status)
+        if fmt == "json":
+            text = json.dumps(rows, indent=1)
+            return _write_text(text, dest)
+        header, table = flatten_rows(rows)
+        if fmt == "csv":
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(header)
+            for r in table:
+                w.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+                            for v in r])
+            return _write_text(buf.getvalue(), dest)
+        try:
+            import pandas as pd
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ValueError("format: parquet export needs pandas and pyarrow "
+                             "(pip install pandas pyarrow)") from None
+        if dest is None:
+            raise ValueError("output: parquet export needs an output path")
+        pd.DataFrame(table, columns=header).to_parquet(dest, index=False)
+        return None
+
+
+def _write_text(text, dest):
+    if dest is None:
+        return text
+    Path(dest).write_text(text)
+    return None
+
+
+def flatten_rows(rows):
+    """(header, table) of rows with ``params.*``/``measured.*`` flattened (csv, parquet)."""
+    scalar = [f for f in ROW_FIELDS if f not in ("params", "measured")]
+    pnames, mnames = [], []
+    for r in rows:
+        for k in r["params"]:
+            if k not in pnames:
+                pnames.append(k)
+        for k in r["measured"] or {}:
+            if k not in mnames:
+                mnames.append(k)
+    header = scalar + [f"params.{k}" for k in pnames] + [f"measured.{k}" for k in mnames]
+    table = []
+    for r in rows:
+        line = [(_dumps(r[f]) if f in _JSON_FIELDS and r[f] is not None else r[f])
+                for f in scalar]
+        line += [_cell(r["params"].get(k)) for k in pnames]
+        line += [_cell((r["measured"] or {}).get(k)) for k in mnames]
+        table.append(line)
+    return header, table
+
+
+def _cell(v):
+    return _dumps(v) if isinstance(v, (list, dict)) else v
