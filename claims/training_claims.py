@@ -387,11 +387,13 @@ def _lemma42_grid(quick):
     Ss, ms = ([20.0, 40.0, 80.0], [100, 1000, 10000]) if quick else \
         ([10.0, 20.0, 40.0, 80.0, 160.0], [30, 100, 1000, 10000, 100000])
     sigmas = [0.5, 1.0, 2.0] if quick else [0.25, 0.5, 1.0, 2.0, 4.0]
-    n = 200 if quick else 2000
-    pts = [dict(S=S, m=m, sigma=sg, crossover="tail", n_seeds=n)
+    def n(m):  # seeds x m capped at 2e7 normals per point in the full grid
+        return 200 if quick else max(100, min(2000, 20_000_000 // m))
+
+    pts = [dict(S=S, m=m, sigma=sg, crossover="tail", n_seeds=n(m))
            for S, m, sg in itertools.product(Ss, ms, sigmas)]
     for rule in ("sqrt2logm", "literal"):
-        pts += [dict(S=100.0, m=m, sigma=1.0, crossover=rule, n_seeds=n) for m in ms]
+        pts += [dict(S=200.0, m=m, sigma=1.0, crossover=rule, n_seeds=n(m)) for m in ms]
     return pts
 
 
