@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from claims import _cli_bench, _cli_bounds, _cli_sweep, _cli_verify
+from claims import _cli_bench, _cli_bounds, _cli_figures, _cli_sweep, _cli_verify
 
-_COMMANDS = (_cli_verify, _cli_bench, _cli_bounds, _cli_sweep)
+_COMMANDS = (_cli_verify, _cli_bench, _cli_bounds, _cli_sweep, _cli_figures)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,48 @@
+"""``diffbounds figures``: render the figures (figures/) and print the written paths."""
+
+from __future__ import annotations
+
+
+def register(sub):
+    p = sub.add_parser("figures", help="render the figures to figures/output/ (PDF, PNG, CSV, "
+                                       "JSON provenance)")
+    p.add_argument("--quick", action="store_true",
+                   help="test size when the store does not hold a figure's claim "
+                        "(default: the claims' quick grids)")
+    p.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                   help="figures to render (default: all); see --list")
+    p.add_argument("--store", metavar="PATH", default=None,
+                   help="result store to read (default: results/diffbounds.sqlite if it exists)")
+    p.add_argument("--no-store", action="store_true", help="never read a result store")
+    p.add_argument("--outdir", metavar="DIR", default=None,
+                   help="output folder (default: figures/output/)")
+    p.add_argument("--list", action="store_true", help="list the figures and exit")
+    p.set_defaults(func=_run)
+
+
+def _run(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import figures
+
+    if args.list:
+        for name, module in figures.FIGURES.items():
+            print(f"{name:20s} {(module.__doc__ or '').strip().splitlines()[0]}")
+        return 0
+    names = list(figures.FIGURES) if args.only is None else args.only
+    unknown = [n for n in names if n not in figures.FIGURES]
+    if unknown:
+        raise ValueError(f"only: unknown figure(s) {unknown}; known: {sorted(figures.FIGURES)}")
+    store = False if args.no_store else args.store
+    failed = 0
+    for name in names:
+        try:
+            paths = figures.make(name, quick=args.quick, store=store, outdir=args.outdir)
+        except figures.FigureDataUnavailable as exc:
+            print(f"{name}: skipped: {exc}")
+            failed += 1
+            continue
+        for kind in ("png", "pdf", "csv", "json"):
+            print(f"{name}: {paths[kind]}")
+    return 1 if failed else 0

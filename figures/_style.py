@@ -1,0 +1,218 @@
+"""One house style for every figure, and the writer of its four files.
+
+Serif text from matplotlib's bundled fonts (STIX for maths, DejaVu Serif as fallback: no system
+fonts needed), paper widths (3.25 in single column, 6.75 in double column), 8–9 pt, and the
+Okabe–Ito colour-blind-safe palette. ``save`` writes ``NAME.pdf``, ``NAME.png``, ``NAME.csv``
+(the plotted data) and ``NAME.json`` (provenance) to the output folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime
+import json
+import math
+import platform
+import re
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+
+#: widths of a single and a double column, in inches
+SINGLE = 3.25
+DOUBLE = 6.75
+
+#: Okabe & Ito (2008), "Color Universal Design": colour-blind-safe, print-safe order
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+PALETTE = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky",
+                                  "black", "yellow")]
+
+RC = {
+    "font.family": "serif",
+    "font.serif": ["STIXGeneral", "DejaVu Serif"],
+    "mathtext.fontset": "stix",
+    "font.size": 8,
+    "axes.titlesize": 8.5,
+    "axes.labelsize": 8,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "figure.titlesize": 9,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.linewidth": 0.6,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 4,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "xtick.direction": "in",
+    "ytick.direction": "in",
+    "axes.grid": True,
+    "grid.linewidth": 0.3,
+    "grid.alpha": 0.4,
+    "legend.frameon": False,
+    "figure.dpi": 150,
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.02,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.hashsalt": "diffbounds",
+}
+
+PACKAGES = ("numpy", "scipy", "sympy", "matplotlib", "numba", "pot", "hypothesis")
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUTDIR = REPO / "figures" / "output"
+
+
+@contextlib.contextmanager
+def style():
+    """The house rc context (use around figure creation *and* saving)."""
+    with mpl.rc_context(RC):
+        yield
+
+
+def figure(width: str | float = "single", height: float | None = None, **kwargs):
+    """A new figure (``matplotlib.figure.Figure``, no pyplot state) of a paper width."""
+    from matplotlib.figure import Figure
+
+    w = {"single": SINGLE, "double": DOUBLE}.get(width, width)
+    if not isinstance(w, (int, float)):
+        raise ValueError(f"width: 'single', 'double' or inches, got {width!r}")
+    h = w * 0.72 if height is None else height
+    return Figure(figsize=(w, h), layout="constrained", **kwargs)
+
+
+def plain_log_ticks(ax, axis="x", values=None):
+    """Label a log axis with plain numbers ('%g'): at ``values`` (e.g. the grid) if given,
+    else on decades and at 2 and 5 times them."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
+
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    fmt = FuncFormatter(lambda v, _: f"{v:g}")
+    if values is not None:
+        a.set_major_locator(FixedLocator(sorted({float(v) for v in values})))
+        a.set_major_formatter(fmt)
+        a.set_minor_formatter(NullFormatter())
+        return
+    a.set_major_formatter(fmt)
+    a.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+    a.set_minor_formatter(fmt)
+
+
+def statement_label(*keys) -> str:
+    """Short names of statements for titles, e.g. 'Cor. B.6' for gupta2024.corollary_b6."""
+    out = []
+    for key in keys:
+        paper, _, rest = key.partition(".")
+        kind, _, num = rest.partition("_")
+        num = re.sub(r"^([A-Z])(\d)", r"\1.\2", num.replace("_", ".").upper())
+        abbrev = {"corollary": "Cor.", "lemma": "Lem.", "theorem": "Thm"}.get(kind)
+        if abbrev and paper == "gupta2024":
+            out.append(f"{abbrev} {num}")
+        else:
+            out.append(key)
+    return ", ".join(out)
+
+
+# ------------------------------------------------------------------------- provenance
+def git_commit() -> str | None:
+    """HEAD of the repository, with '-dirty' when tracked files differ from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO, capture_output=True, text=True, timeout=10).stdout
+        return head + ("-dirty" if dirty.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def provenance(name: str, *, parameters: dict, source: str, seeds=None,
+               statements=(), claim: str | None = None, **extra) -> dict:
+    """The JSON provenance of one figure: what was plotted, from where, with what."""
+    return _jsonable({
+        "figure": name, "claim": claim, "statements": list(statements), "source": source,
+        "parameters": parameters, "seeds": seeds, "versions": versions(),
+        "commit": git_commit(),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), **extra,
+    })
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return f if math.isfinite(f) else str(f)
+    if isinstance(obj, (str, int)) or obj is None:
+        return obj
+    return str(obj)
+
+
+# ------------------------------------------------------------------------- writing
+def write_csv(path, data: dict) -> None:
+    """Columns of equal length (dict name -> sequence) as CSV; floats with full precision."""
+    cols = {k: list(np.asarray(v).ravel()) if not isinstance(v, list) else v
+            for k, v in data.items()}
+    lengths = {len(v) for v in cols.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"data: columns must have equal lengths, got "
+                         f"{ {k: len(v) for k, v in cols.items()} }")
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(list(cols))
+        for row in zip(*cols.values(), strict=True):
+            w.writerow([_cell(v) for v in row])
+
+
+def _cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    if isinstance(v, (np.integer, np.bool_)):
+        return int(v)
+    return v
+
+
+def save(fig, name: str, data: dict, provenance: dict, outdir=None) -> dict:
+    """Write ``NAME.{pdf,png,csv,json}`` into ``outdir`` (default figures/output/).
+
+    Returns ``{"pdf": path, "png": path, "csv": path, "json": path}``.
+    """
+    out = Path(outdir) if outdir is not None else DEFAULT_OUTDIR
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {ext: out / f"{name}.{ext}" for ext in ("pdf", "png", "csv", "json")}
+    with style():
+        fig.savefig(paths["pdf"], metadata={"CreationDate": None, "Creator": "diffbounds"})
+        fig.savefig(paths["png"], metadata={"Software": "diffbounds"})
+    write_csv(paths["csv"], data)
+    with open(paths["json"], "w") as fh:
+        json.dump(_jsonable(provenance), fh, indent=2)
+        fh.write("\n")
+    return {k: str(v) for k, v in paths.items()}

@@ -1,0 +1,77 @@
+"""Quantile vs L² error: the same D^δ, L² error over orders of magnitude, TV flat (Cor. B.6).
+
+Claim ``l2_versus_quantile``: half-space score errors with one (1 − δ)-quantile error eps/σ_t
+and ``bad_magnitude`` from 1 up; x: the integrated L² error ε²_score = Σ_k h_k E‖ŝ − s‖²;
+y: the measured TV(p̂, q_{t_stop}) (exact 1-D laws, error bars: method error), Corollary B.6
+with its fitted constant (flat: it sees only D^δ) and Benton et al.'s L²-based √(KL/2).
+Quick size: the claim's quick magnitudes, lattice spacing 0.1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from figures import _source, _style
+
+NAME = "quantile_vs_l2"
+CLAIM = "l2_versus_quantile"
+#: test size: the claim's quick magnitudes on a coarser lattice (spacing 0.1)
+QUICK_SPACING = 0.1
+COLUMNS = ("bad_magnitude", "l2_error_integrated", "tv", "tv_uncertainty", "b6_bound",
+           "benton_tv_bound", "calibration")
+
+
+def make(quick: bool = True, store=None, outdir=None) -> dict:
+    """Render the figure; returns the written paths (``_style.save``)."""
+    quick_points = None
+    if quick:
+        grid = _source.get_claim(CLAIM).grid(quick=True)
+        quick_points = [dict(bad_magnitude=p["bad_magnitude"], spacing=QUICK_SPACING)
+                        for p in grid]
+    record, source = _source.claim_record(CLAIM, store=store, quick_points=quick_points)
+    p = record.params
+    mags = np.asarray(p["bad_magnitude"], float)
+    order = np.argsort(mags)
+    l2 = np.asarray(record.details["l2_error_integrated"], float)[order]
+    tv = np.asarray(record.measured, float)[order]
+    unc = np.asarray(record.uncertainty, float)[order]
+    b6 = np.asarray(record.predicted, float)[order]
+    benton = np.asarray(record.details["benton_tv_bound"], float)[order]
+    cal = np.asarray(p["calibration"], bool)[order]
+    mags = mags[order]
+
+    with _style.style():
+        fig = _style.figure("single", 2.5)
+        ax = fig.add_subplot()
+        c = _style.PALETTE
+        ax.plot(l2, benton, "s--", color=c[1], ms=3.5,
+                label=r"Benton et al. (L$^2$): $\sqrt{\mathrm{KL}/2}$, $C=1$")
+        ax.plot(l2, b6, "-", color=c[0],
+                label=f"{_style.statement_label(record.statements[0])} "
+                      f"(quantile), $C={record.fitted_constant:.3g}$ fitted")
+        ax.errorbar(l2[cal], tv[cal], yerr=unc[cal], fmt="o", color=c[2], ms=4,
+                    label="measured TV (calibration)")
+        if (~cal).any():
+            ax.errorbar(l2[~cal], tv[~cal], yerr=unc[~cal], fmt="o", mfc="white", color=c[2],
+                        ms=4, label="measured TV (held out)")
+        ax.axhline(1.0, color="0.5", lw=0.6, ls=":")
+        ax.text(l2.max(), 1.0, "TV = 1 (vacuous) ", va="top", ha="right", fontsize=6.5,
+                color="0.4")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"integrated L$^2$ score error $\sum_k h_k\,\mathbb{E}\|\hat s-s\|^2$")
+        ax.set_ylabel(r"TV$(\hat p,\, q_{t_{\rm stop}})$")
+        ax.set_title(f"{_style.statement_label(record.statements[0])}: same $D^\\delta$ "
+                     f"($\\varepsilon={p['eps']:g}$, "
+                     f"$\\delta_{{\\rm step}}={p['delta_step']:g}$, $N={int(p['N'])}$), "
+                     f"L$^2$ error spans {l2.max() / l2.min():.0e}$\\times$", fontsize=7)
+        ax.legend(loc="upper left", fontsize=6.2)
+    data = dict(bad_magnitude=mags, l2_error_integrated=l2, tv=tv, tv_uncertainty=unc,
+                b6_bound=b6, benton_tv_bound=benton, calibration=cal.astype(int))
+    prov = _style.provenance(
+        NAME, claim=CLAIM, statements=record.statements, source=source,
+        parameters=dict(eps=p["eps"], delta_step=p["delta_step"], N=p["N"], T=p["T"],
+                        t_stop=p["t_stop"], bad_magnitude=mags),
+        seeds=None, fitted_constant=record.fitted_constant, holds=record.holds,
+        held_out_worst_ratio=record.held_out_worst_ratio)
+    return _style.save(fig, NAME, data, prov, outdir)

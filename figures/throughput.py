@@ -1,0 +1,81 @@
+"""Sampler throughput per backend and dtype (the standard workload of ``benchmarks.sampler``).
+
+Read from a benchmark report (``diffbounds bench --json``; ``benchmarks/RESULTS.json`` when it
+exists) or, failing that, measured now at a small size (quick: n = 2000, 20 steps, NumPy and
+Numba CPU; otherwise n = 20 000, 200 steps, every available backend), one timed call each.
+Bars: particle·component·steps per second; labels: speed-up over NumPy float64 per particle.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from figures import _style
+
+NAME = "throughput"
+COLUMNS = ("backend", "dtype", "n", "seconds", "throughput", "ratio_to_numpy")
+REPORT = _style.REPO / "benchmarks" / "RESULTS.json"
+
+
+def _report(quick, report):
+    if report is not None:
+        path = Path(report)
+        with open(path) as fh:
+            return json.load(fh), f"report:{path}"
+    if REPORT.exists():
+        with open(REPORT) as fh:
+            return json.load(fh), f"report:{REPORT}"
+    from benchmarks import sampler
+
+    if quick:
+        rep = sampler.run(n=2000, n_steps=20, repeats=1, backends=["numpy", "cpu"],
+                          progress=None)
+    else:
+        rep = sampler.run(repeats=1, progress=None)
+    return rep, "quick run" if quick else "run"
+
+
+def make(quick: bool = True, store=None, outdir=None, report=None) -> dict:
+    """Render the figure; returns the written paths. ``report``: a ``bench --json`` file."""
+    rep, source = _report(quick, report)
+    results = rep["results"]
+    backends = list(dict.fromkeys(r["backend"] for r in results))
+    dtypes = list(dict.fromkeys(r["dtype"] for r in results))
+    by = {(r["backend"], r["dtype"]): r for r in results}
+    w = rep["workload"]
+    with _style.style():
+        fig = _style.figure("single", 2.3)
+        ax = fig.add_subplot()
+        width = 0.8 / len(dtypes)
+        for j, dt in enumerate(dtypes):
+            xs, ys, ratios = [], [], []
+            for i, b in enumerate(backends):
+                if (b, dt) in by:
+                    xs.append(i + (j - (len(dtypes) - 1) / 2) * width)
+                    ys.append(by[b, dt]["throughput"])
+                    ratios.append(by[b, dt].get("ratio_to_numpy"))
+            bars = ax.bar(xs, ys, width, color=_style.PALETTE[j], label=dt)
+            for bar, r in zip(bars, ratios, strict=True):
+                if r is not None:
+                    ax.annotate(f"×{r:.1f}", (bar.get_x() + bar.get_width() / 2,
+                                              bar.get_height()),
+                                textcoords="offset points", xytext=(0, 1.5), ha="center",
+                                fontsize=6)
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(backends)), backends)
+        ax.set_xlabel("backend")
+        ax.set_ylabel("particle·component·steps / s")
+        ax.grid(axis="x", visible=False)
+        ax.set_title(f"Sampler throughput: n = {w['n']}, d = {w['dim']}, "
+                     f"K = {w['n_components']}, N = {w['n_steps']}", fontsize=7.5)
+        ax.legend(loc="upper left", fontsize=6.5)
+        tp = [r["throughput"] for r in results]
+        ax.set_ylim(float(np.min(tp)) / 4, float(np.max(tp)) * 4)
+    data = {k: [r.get(k) for r in results] for k in COLUMNS}
+    prov = _style.provenance(NAME, source=source, parameters=dict(workload=w),
+                             seeds=dict(mixture=w.get("seed")), machine=rep.get("machine"),
+                             benchmark_date=rep.get("date"), derived=rep.get("derived"))
+    return _style.save(fig, NAME, data, prov, outdir)
