@@ -67,24 +67,28 @@ class ClaimRecord:
     def to_dict(self):
         d = asdict(self)
         d["slopes"] = [s.to_dict() for s in self.slopes]
-        return _jsonable(d)
+        return jsonable(d)
 
 
-def _jsonable(obj):
+def jsonable(obj):
+    """``obj`` with NumPy arrays and scalars turned into JSON values (non-finite floats as
+    strings, unknown objects as their ``str``)."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
+        return jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
     if isinstance(obj, (np.floating, float)):
         f = float(obj)
         return f if np.isfinite(f) else str(f)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
+    if isinstance(obj, (str, int)) or obj is None:
+        return obj
+    return str(obj)
 
 
 def grid_boundary(*columns):

@@ -12,7 +12,6 @@ import contextlib
 import csv
 import datetime
 import json
-import math
 import platform
 import re
 import subprocess
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
+
+from claims.verdict import jsonable
 
 #: widths of a single and a double column, in inches
 SINGLE = 3.25
@@ -147,31 +148,12 @@ def versions() -> dict:
 def provenance(name: str, *, parameters: dict, source: str, seeds=None,
                statements=(), claim: str | None = None, **extra) -> dict:
     """The JSON provenance of one figure: what was plotted, from where, with what."""
-    return _jsonable({
+    return jsonable({
         "figure": name, "claim": claim, "statements": list(statements), "source": source,
         "parameters": parameters, "seeds": seeds, "versions": versions(),
         "commit": git_commit(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), **extra,
     })
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.bool_, bool)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return f if math.isfinite(f) else str(f)
-    if isinstance(obj, (str, int)) or obj is None:
-        return obj
-    return str(obj)
 
 
 # ------------------------------------------------------------------------- writing
@@ -213,6 +195,6 @@ def save(fig, name: str, data: dict, provenance: dict, outdir=None) -> dict:
         fig.savefig(paths["png"], metadata={"Software": "diffbounds"})
     write_csv(paths["csv"], data)
     with open(paths["json"], "w") as fh:
-        json.dump(_jsonable(provenance), fh, indent=2)
+        json.dump(jsonable(provenance), fh, indent=2)
         fh.write("\n")
     return {k: str(v) for k, v in paths.items()}
