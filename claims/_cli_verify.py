@@ -12,7 +12,24 @@ def register(sub):
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these checks/claims")
     p.add_argument("--json", metavar="PATH", help="write the records as JSON")
     p.add_argument("--markdown", action="store_true", help="print the claims as a Markdown table")
+    p.add_argument("--readme", metavar="PATH",
+                   help="with --markdown: also write the table into PATH between the markers "
+                        f"{README_BEGIN!r} and {README_END!r}")
     p.set_defaults(func=_run)
+
+
+README_BEGIN = "<!-- claims table: diffbounds verify --quick --markdown --readme README.md -->"
+README_END = "<!-- end of claims table -->"
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the lines between the README markers replaced by ``block``."""
+    try:
+        a = text.index(README_BEGIN) + len(README_BEGIN)
+        b = text.index(README_END, a)
+    except ValueError:
+        raise ValueError(f"readme: markers {README_BEGIN!r} ... {README_END!r} not found") from None
+    return text[:a] + "\n" + block.rstrip("\n") + "\n" + text[b:]
 
 
 def _fmt(x):
@@ -36,14 +53,24 @@ def _run(args):
     log = (lambda *a: None) if args.markdown else (lambda m: print(m, file=sys.stderr))
     checks = run_checks(check_names) if check_names else []
     claims = run_claims(claim_names, quick=args.quick, progress=log) if claim_names else []
+    if args.readme and not args.markdown:
+        raise ValueError("readme: needs --markdown")
     if args.markdown:
-        print("| claim | statements | fitted constant | held-out worst ratio | slopes | holds |")
-        print("|---|---|---|---|---|---|")
+        lines = ["| claim | statements | fitted constant | held-out worst ratio | slopes "
+                 "(measured ± 95% vs bound) | holds |", "|---|---|---|---|---|---|"]
         for r in claims:
             slopes = "; ".join(f"{s.parameter}: {s.slope:.2f}±{s.half_width:.2f} vs {s.exponent:g}"
                                for s in r.slopes) or "-"
-            print(f"| {r.name} | {', '.join(r.statements)} | {_fmt(r.fitted_constant)} | "
-                  f"{_fmt(r.held_out_worst_ratio)} | {slopes} | {'yes' if r.holds else 'NO'} |")
+            lines.append(f"| {r.name} | {', '.join(r.statements)} | {_fmt(r.fitted_constant)} | "
+                         f"{_fmt(r.held_out_worst_ratio)} | {slopes} | "
+                         f"{'yes' if r.holds else 'NO'} |")
+        table = "\n".join(lines)
+        print(table)
+        if args.readme:
+            with open(args.readme) as fh:
+                text = fh.read()
+            with open(args.readme, "w") as fh:
+                fh.write(replace_block(text, table))
     else:
         if checks:
             print(f"{'check':20s} {'measured':>12s} {'tolerance':>10s} {'holds':>6s} {'s':>6s}"

@@ -46,6 +46,35 @@ def test_verify_markdown(monkeypatch, capsys):
     assert out.startswith("| claim |") and "| fine | k | 0.5 | 0.9 | - | yes |" in out
 
 
+def test_verify_writes_the_readme_block(monkeypatch, tmp_path):
+    from claims._cli_verify import README_BEGIN, README_END
+
+    ok = Claim("fine", ("k",), {}, lambda: {"v": 0.5}, lambda quick: [{}],
+               lambda pts, rows: ClaimRecord("fine", ["k"], {}, [1.0], [0.5], [0.5], True, 0.5))
+    monkeypatch.setattr(registry, "CLAIMS", {"fine": ok})
+    readme = tmp_path / "R.md"
+    readme.write_text(f"intro\n{README_BEGIN}\nold table\n{README_END}\nrest\n")
+    assert main(["verify", "--markdown", "--only", "fine", "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert "old table" not in text and "| fine | k |" in text
+    assert text.startswith("intro\n") and text.endswith(f"{README_END}\nrest\n")
+    readme.write_text("no markers")
+    assert main(["verify", "--markdown", "--only", "fine", "--readme", str(readme)]) == 2
+
+
+def test_readme_claims_table_lists_every_claim():
+    """The README's table is generated (diffbounds verify --markdown --readme); it must list
+    exactly the registered claims."""
+    from pathlib import Path
+
+    from claims._cli_verify import README_BEGIN, README_END
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = text[text.index(README_BEGIN):text.index(README_END)]
+    names = [line.split("|")[1].strip() for line in block.splitlines()[3:] if line.startswith("|")]
+    assert sorted(names) == sorted(registry.CLAIMS)
+
+
 def test_verify_unknown_name(capsys):
     assert main(["verify", "--only", "nope"]) == 2
     assert "only: unknown" in capsys.readouterr().err
