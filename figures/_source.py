@@ -12,6 +12,14 @@ from figures._style import REPO
 
 DEFAULT_STORE = REPO / "results" / "diffbounds.sqlite"
 
+#: the full-size sweep (``sweeps/NAME.toml``) behind each claim's figure
+FIGURE_SWEEPS = {
+    "propagation_tv": "propagation", "frontier_w2": "frontier",
+    "discretization": "discretization", "l2_versus_quantile": "l2_versus_quantile",
+    "figure_1": "figure_1", "sample_complexity_quantile": "sample_complexity_quantile",
+    "end_to_end": "end_to_end", "lemma_4_1": "lemma_4_1", "lemma_4_2": "lemma_4_2",
+}
+
 
 class FigureDataUnavailable(RuntimeError):
     """A figure's claim is not registered (yet) and no store holds its results."""
@@ -38,10 +46,21 @@ def stored_results(claim: str, store):
     except ImportError:
         return None
     with ResultStore(path, create=False) as rs:
-        points, rows = rs.results(claim)
-    if not points:
-        return None
-    return list(points), list(rows), f"store:{path}"
+        # One sweep's grid, never a mix of sweeps (e.g. quick.toml's coarse points with the
+        # full sweep's): the claim's own full sweep when stored, else the sweep with the most
+        # finished points of the claim.
+        finished = {}
+        for sw in rs.sweeps():
+            points, rows = rs.results(claim, sweep=sw["name"])
+            if points:
+                finished[sw["name"]] = (points, rows)
+        if not finished:
+            return None
+        sweep = FIGURE_SWEEPS.get(claim)
+        if sweep not in finished:
+            sweep = max(finished, key=lambda k: len(finished[k][0]))
+        points, rows = finished[sweep]
+    return list(points), list(rows), f"store:{path} (sweep {sweep})"
 
 
 def get_claim(name: str):

@@ -78,14 +78,24 @@ def test_reads_the_store_when_it_holds_the_claim(tmp_path):
 
     claim = get_claim("discretization")
     path = tmp_path / "s.sqlite"
+    grid = claim.grid(quick=True)
     with store_mod.ResultStore(path) as rs:
-        for i, p in enumerate(claim.grid(quick=True)):
+        rs.record_sweep("t", None, "", "test", [(f"k{i}", claim.name, p)
+                                                  for i, p in enumerate(grid)])
+        rs.record_sweep("other", None, "", "test", [("other0", claim.name, {**grid[0], "T": 7.0})])
+        for i, p in enumerate(grid):
             rs.write_result(key=f"k{i}", sweep="t", claim=claim.name, params=p,
                             measured=claim.measure(**p), wall_time=0.0, versions={},
                             git_commit=None, host="test", status="ok", traceback=None,
                             code_version="test")
+        # A second, smaller sweep of the same claim must not be mixed in.
+        p = claim.grid(quick=True)[0]
+        rs.write_result(key="other0", sweep="other", claim=claim.name, params={**p, "T": 7.0},
+                        measured=claim.measure(**{**p, "T": 7.0}), wall_time=0.0, versions={},
+                        git_commit=None, host="test", status="ok", traceback=None,
+                        code_version="test")
     record, source = _source.claim_record("discretization", store=path)
-    assert source == f"store:{path}"
+    assert source == f"store:{path} (sweep t)"
     assert record.name == "discretization" and len(record.measured) == 4
 
 
