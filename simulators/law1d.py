@@ -62,6 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal, special
 
+from simulators._validate import check_int, check_real
 from simulators.mixture import GaussianMixture
 from simulators.sampler import _check_times, integrator_coefficients
 from simulators.scores import MixtureScore, as_score_model
@@ -135,9 +136,9 @@ class GridLaw:
         _check_target("mixture", mixture)
         lo, hi = _support(mixture, mass_floor)
         if spacing is None:
-            cells = _check_count("cells", cells)
+            cells = check_int("cells", cells, 1)
             spacing = (hi - lo) / cells
-        spacing = _check_positive("spacing", spacing)
+        spacing = _check_positive_real("spacing", spacing)
         j0 = math.floor(lo / spacing + 0.5)
         j1 = math.floor(hi / spacing + 0.5)
         edges = (np.arange(j0, j1 + 2) - 0.5) * spacing
@@ -670,22 +671,8 @@ def _real_array(name, x):
     return arr
 
 
-def _check_count(name, value, lo=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,
-                                                                     np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    if value < lo:
-        raise ValueError(f"{name}: must be >= {lo}, got {value}")
-    return int(value)
-
-
-def _check_positive(name, value):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating)):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name}: must be finite and > 0, got {value}")
-    return value
+def _check_positive_real(name, value):
+    return check_real(name, value, positive=True)
 
 
 def _check_args(score, times, grid, init):
@@ -730,11 +717,11 @@ def _grid_options(grid):
     opts = {"spacing": None, "cells": _DEFAULT_CELLS, "truncation": _DEFAULT_TRUNCATION,
             "mass_floor": _DEFAULT_MASS_FLOOR, "max_cells": _DEFAULT_MAX_CELLS}
     if "cells" in grid:
-        opts["cells"] = _check_count("grid['cells']", grid["cells"], lo=16)
+        opts["cells"] = check_int("grid['cells']", grid["cells"], lo=16)
     if "spacing" in grid:
-        opts["spacing"] = _check_positive("grid['spacing']", grid["spacing"])
+        opts["spacing"] = _check_positive_real("grid['spacing']", grid["spacing"])
     if "truncation" in grid:
-        tr = _check_positive("grid['truncation']", grid["truncation"])
+        tr = _check_positive_real("grid['truncation']", grid["truncation"])
         if not 6.0 <= tr <= 40.0:
             raise ValueError(f"grid['truncation']: must be in [6, 40], got {tr}")
         opts["truncation"] = tr
@@ -747,5 +734,5 @@ def _grid_options(grid):
             raise ValueError(f"grid['mass_floor']: must be in [0, 1e-8], got {fl}")
         opts["mass_floor"] = float(fl)
     if "max_cells" in grid:
-        opts["max_cells"] = _check_count("grid['max_cells']", grid["max_cells"], lo=16)
+        opts["max_cells"] = check_int("grid['max_cells']", grid["max_cells"], lo=16)
     return opts

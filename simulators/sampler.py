@@ -8,11 +8,10 @@ started from N(0, I) (counter-based normals at the reserved step index ``INIT_ST
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from simulators._progress import progress_bar
+from simulators._validate import check_int
 from simulators.kernels import BACKENDS, get_backend
 from simulators.scores import KernelScore, as_score_model
 
@@ -42,15 +41,6 @@ def _check_times(times) -> np.ndarray:
     if times[-1] < 0:
         raise ValueError(f"times: diffusion times must be >= 0, got t_stop = {times[-1]}")
     return times
-
-
-def _check_int(name, value, lo, hi=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    if value < lo or (hi is not None and value > hi):
-        raise ValueError(f"{name}: must be in [{lo}, {hi if hi is not None else 'inf'}], "
-                         f"got {value}")
-    return int(value)
 
 
 def initial_noise(seed: int, n: int, d: int, dtype="float64", particle_offset: int = 0):
@@ -83,9 +73,9 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
         without ``x_init``.
     """
     model = as_score_model(score)
-    n = _check_int("n", n, 1)
+    n = check_int("n", n, 1)
     times = _check_times(times)
-    seed = _check_int("seed", seed, 0, 2**64 - 1)
+    seed = check_int("seed", seed, 0, 2**64 - 1)
     if backend not in BACKENDS:
         raise ValueError(f"backend: must be one of {BACKENDS}, got {backend!r}")
     dtype = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
@@ -103,7 +93,7 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
         d = x_init.shape[1]
     if d is None:
         raise ValueError("dim: a plain callable score needs dim= (or x_init) to know d")
-    d = _check_int("dim", d, 1)
+    d = check_int("dim", d, 1)
 
     impl = get_backend(backend)
     X = (np.array(x_init, dtype=dtype) if x_init is not None

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from simulators._validate import check_int, check_real, check_seed
 from simulators.mixture import GaussianMixture
 from simulators.scores import KernelScore, MixtureScore, mixture_program
 
@@ -34,14 +35,6 @@ def _positive_times(times):
 
 def _sigma(t):
     return np.sqrt(-np.expm1(-2.0 * np.asarray(t, dtype=np.float64)))
-
-
-def _check_nonneg(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name}: must be finite and >= 0, got {value}")
-    return float(value)
 
 
 def _unit(name, v, d):
@@ -71,8 +64,8 @@ class PerturbedScore(KernelScore):
             raise TypeError(f"mixture: expected a GaussianMixture, got {type(mixture).__name__}")
         d = mixture.dim
         self.mixture, self.dim = mixture, d
-        self.eps = _check_nonneg("eps", eps)
-        self.bad_magnitude = _check_nonneg("bad_magnitude", bad_magnitude)
+        self.eps = check_real("eps", eps)
+        self.bad_magnitude = check_real("bad_magnitude", bad_magnitude)
         if region not in REGIONS:
             raise ValueError(f"region: must be one of {REGIONS}, got {region!r}")
         self.region = region
@@ -84,10 +77,7 @@ class PerturbedScore(KernelScore):
             if not (0.0 < delta < 1.0):
                 raise ValueError(f"delta: must be in (0, 1), got {delta}")
             self.delta = float(delta)
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not (
-                0 <= seed < 2**64):
-            raise ValueError(f"seed: must be an integer in [0, 2^64), got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
         if direction is None:
             direction = "adversarial"
         if isinstance(direction, str):
@@ -100,8 +90,7 @@ class PerturbedScore(KernelScore):
         self.halfspace_normal = (np.eye(d)[0] if halfspace_normal is None
                                  else _unit("halfspace_normal", halfspace_normal, d))
         if region == "tail":
-            if isinstance(n_calibration, bool) or not isinstance(n_calibration, numbers.Integral):
-                raise TypeError("n_calibration: expected an integer")
+            n_calibration = check_int("n_calibration", n_calibration, 1)
             if self.delta * n_calibration < 50:
                 raise ValueError(
                     f"delta: mass {self.delta} cannot be calibrated with n_calibration="

@@ -14,40 +14,20 @@ reproduces the noise of the full run.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from simulators import rng
+from simulators._validate import check_int, check_real, check_seed  # noqa: F401 - re-exported
 from simulators.mixture import GaussianMixture
 
 #: Relative tolerance within which an evaluation time matches a training time.
 TIME_RTOL = 1e-12
 
 
-def check_int(name: str, value, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,
-                                                                     np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    value = int(value)
-    if value < lo or (hi is not None and value > hi):
-        bound = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
-        raise ValueError(f"{name}: must be {bound}, got {value}")
-    return value
-
-
 def check_positive_real(name: str, value) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating)):
-        raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name}: must be finite and > 0, got {value}")
-    return value
-
-
-def check_seed(seed) -> int:
-    return check_int("seed", seed, 0, 2**64 - 1)
+    return check_real(name, value, positive=True)
 
 
 def check_data(x0) -> np.ndarray:
