@@ -12,7 +12,8 @@ import sys
 import numpy as np
 
 
-def mixture(cov_type, d=3, K=2, seed=0):
+def mixture(cov_type, d=3, K=2, seed=0, random_weights=False):
+    """A test mixture of the given covariance structure (equal weights unless asked)."""
     from simulators import GaussianMixture
 
     r = np.random.default_rng(seed)
@@ -24,6 +25,9 @@ def mixture(cov_type, d=3, K=2, seed=0):
     else:
         A = r.standard_normal((K, d, d))
         cov = np.einsum("kij,klj->kil", A, A) / d + 0.2 * np.eye(d)
+    if random_weights:
+        w = r.uniform(0.5, 1.0, K)
+        return GaussianMixture(w / w.sum(), means, cov)
     return GaussianMixture(np.full(K, 1.0 / K), means, cov)
 
 

@@ -16,22 +16,13 @@ from scipy import stats
 from simulators import GaussianMixture, sample, schedule, strategies
 from simulators.oracles import gaussian_chain_moments
 from simulators.scores import mixture_program
+from tests.simulators._cuda_cases import mixture
 
 BACKENDS = ["numpy", "cpu"]
 
 
 def _mixture(cov_type, d=3, K=3, seed=0):
-    r = np.random.default_rng(seed)
-    means = 2.0 * r.standard_normal((K, d))
-    if cov_type == "isotropic":
-        cov = r.uniform(0.2, 1.0, K)
-    elif cov_type == "diagonal":
-        cov = r.uniform(0.2, 1.0, (K, d))
-    else:
-        A = r.standard_normal((K, d, d))
-        cov = np.einsum("kij,klj->kil", A, A) / d + 0.2 * np.eye(d)
-    w = r.uniform(0.5, 1.0, K)
-    return GaussianMixture(w / w.sum(), means, cov)
+    return mixture(cov_type, d=d, K=K, seed=seed, random_weights=True)
 
 
 # ------------------------------------------------------------------ kernel score = mixture score
