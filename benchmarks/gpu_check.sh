@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The device check, as one prepared command: the CUDA tests (gpu marker) and the GPU benchmark.
+# Run from the repository root on a machine with an NVIDIA GPU and numba-cuda; results go to
+# $OUT (default ./gpu_out). Without network access, carry the missing wheels (e.g. POT) in
+# .whl/ and they are installed to /tmp/site first. Record the numbers in benchmarks/RESULTS.md
+# with the date and the GPU's name.
+set -uo pipefail
+OUT=${OUT:-gpu_out}
+mkdir -p "$OUT"
+if [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl \
+    && export PYTHONPATH=/tmp/site:${PYTHONPATH:-}
+fi
+export PYTHONPATH=$PWD:${PYTHONPATH:-} PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/gpu.txt"
+python3 -m pytest -m gpu -q -p no:cacheprovider tests/simulators/test_sampler_cuda.py 2>&1 \
+  | tee "$OUT/gpu_tests.log"
+python3 -m claims bench --backends numpy cpu cuda --repeats 3 --json "$OUT/bench.json" 2>&1 \
+  | tee "$OUT/bench.log"
