@@ -17,6 +17,7 @@ import sympy as sp
 import bounds
 from claims._claim import Claim
 from claims.verdict import (
+    K_SIGMA,
     ClaimRecord,
     fit_constant,
     fit_term_constants,
@@ -175,10 +176,12 @@ L2_DOC = """Same quantile error, L² error over orders of magnitude: TV stays wi
 
 Half-space errors with fixed eps = 0.05, δ_step = 1e-3, N = 50 and bad_magnitude 1 → 10⁴: the
 L² error E‖ŝ − s‖² grows by up to 8 orders of magnitude while D^δ stays eps/σ_t. The measured TV
-must stay within Corollary B.6 with the constant fitted on magnitudes ≤ 30 (= 600 eps;
-calibration) — the quantile bound does not see bad_magnitude — while Benton et al.'s L²-based
-guarantee, TV ≤ √(KL/2) with KL ≲ ε_score² + … and ε_score² = Σ_k h_k E_{q_{t_k}}‖ŝ − s‖² (the
-exact L² error of the model; constant 1), becomes vacuous (≥ 1) at the largest magnitude."""
+must stay within Corollary B.6 — which does not see bad_magnitude — with the constant fitted on
+the smallest and largest magnitudes (calibration) at the ones between (held out); it must be
+flat at the top (between the two largest magnitudes it moves by < 1% + the method error while
+the L² error grows by their ratio squared), while Benton et al.'s L²-based guarantee,
+TV ≤ √(KL/2) with KL ≲ ε_score² + … and ε_score² = Σ_k h_k E_{q_{t_k}}‖ŝ − s‖² (the exact L²
+error of the model; constant 1), becomes vacuous (≥ 1) at the largest magnitude."""
 
 
 def _l2_measure(bad_magnitude, eps, delta_step, N, spacing):
@@ -208,9 +211,15 @@ def _l2_verdict(points, rows):
     bound = np.full(len(points), stmt.evaluate(
         N=p0["N"], T=T_HORIZON, d=1, delta=p0["N"] * p0["delta_step"], epsilon=p0["eps"],
         gamma=T_STOP, m_2=m2, C=1.0))
-    calibration = mags <= 30.0
+    calibration = grid_boundary(mags)
     C = fit_constant(measured, bound, calibration)
     ok, worst = held_out_check(measured, bound, calibration, C, unc)
+    # Flatness: between the two largest magnitudes the L² error grows by their ratio squared,
+    # but TV must not move by more than 1% (+ the method error): an L²-driven TV would grow.
+    order = np.argsort(mags)
+    hi, lo = order[-1], order[-2]
+    tv_change = float(abs(measured[hi] - measured[lo]))
+    flat = bool(tv_change <= 0.01 * measured[hi] + K_SIGMA * (unc[hi] + unc[lo]))
     kl = benton.evaluate(N=p0["N"], T=T_HORIZON, d=1, epsilon_score=np.sqrt(eps_score2),
                          kappa=_column(rows, "kappa"), C=1.0)
     benton_tv = np.sqrt(kl / 2.0)
@@ -220,10 +229,12 @@ def _l2_verdict(points, rows):
         params=dict(bad_magnitude=mags, eps=p0["eps"], delta_step=p0["delta_step"],
                     N=p0["N"], T=T_HORIZON, t_stop=T_STOP, calibration=calibration),
         predicted=C * bound, measured=measured, ratio=measured / (C * bound),
-        holds=bool(ok and vacuous), fitted_constant=C, uncertainty=unc,
+        holds=bool(ok and vacuous and flat), fitted_constant=C, uncertainty=unc,
         held_out_worst_ratio=worst,
         details=dict(l2_error_integrated=eps_score2, benton_tv_bound=benton_tv,
-                     benton_vacuous_at_largest=vacuous,
+                     benton_vacuous_at_largest=vacuous, tv_flat_at_largest=flat,
+                     tv_change_at_largest=tv_change,
+                     l2_growth_at_largest=float(eps_score2[hi] / eps_score2[lo]),
                      l2_growth=float(eps_score2.max() / eps_score2.min())))
 
 

@@ -69,3 +69,16 @@ def test_claim_points_reject_unknown_parameters():
 
     with pytest.raises(ValueError, match="^params"):
         DISCRETIZATION.measure(N=10, steps=3)
+
+
+def test_l2_versus_quantile_verdict_fails_if_tv_follows_the_l2_error():
+    """The verdict can fail: a TV that grew like the square root of the L² error (what an
+    L²-based guarantee would allow) is not flat at the top and must be rejected."""
+    from claims.propagation import L2_VERSUS_QUANTILE
+
+    points = L2_VERSUS_QUANTILE.grid(quick=True)
+    l2 = [0.03 * p["bad_magnitude"] ** 2 for p in points]
+    rows = [dict(tv=min(0.06 * (1 + np.sqrt(v)), 0.9), uncertainty=1e-6, l2_error_integrated=v,
+                 kappa=0.2) for v in l2]
+    record = L2_VERSUS_QUANTILE.verdict(points, rows)
+    assert not record.details["tv_flat_at_largest"] and not record.holds
