@@ -76,15 +76,22 @@ def mixture_program(mixture: GaussianMixture, times, dtype) -> tuple[str, tuple]
     s2 = -np.expm1(-2.0 * t)[:, None, None]
     means_t = e * means[None]
     lam_t = e**2 * lam[None] + s2  # (N, K, d)
-    logc = logw[None] - 0.5 * np.log(2.0 * np.pi * lam_t).sum(axis=-1)
-    dt = np.dtype(dtype)
-    if mixture.cov_type == "isotropic":
-        family, params = "mixture_isotropic", (logc, means_t, 1.0 / lam_t[..., 0])
-    elif mixture.cov_type == "diagonal":
-        family, params = "mixture_diagonal", (logc, means_t, 1.0 / lam_t)
+    eigvecs = mixture.eigvecs[keep] if mixture.cov_type == "full" else None
+    return _family_params(mixture.cov_type, np.broadcast_to(logw, lam_t.shape[:2]), means_t,
+                          lam_t, eigvecs, dtype)
+
+
+def _family_params(cov_type, logw, means, lam, eigvecs, dtype) -> tuple[str, tuple]:
+    """(family, params) of the mixture families from per-step log-weights (N, K), means
+    (N, K, d) and covariance eigenvalues (N, K, d); ``eigvecs`` (K, d, d) for "full"."""
+    logc = logw - 0.5 * np.log(2.0 * np.pi * lam).sum(axis=-1)
+    if cov_type == "isotropic":
+        family, params = "mixture_isotropic", (logc, means, 1.0 / lam[..., 0])
+    elif cov_type == "diagonal":
+        family, params = "mixture_diagonal", (logc, means, 1.0 / lam)
     else:
-        family, params = "mixture_full", (logc, means_t, 1.0 / lam_t, mixture.eigvecs[keep])
-    return family, tuple(np.ascontiguousarray(p, dtype=dt) for p in params)
+        family, params = "mixture_full", (logc, means, 1.0 / lam, eigvecs)
+    return family, tuple(np.ascontiguousarray(p, dtype=np.dtype(dtype)) for p in params)
 
 
 def stepwise_mixture_program(mixtures, model_times, times, dtype) -> tuple[str, tuple]:
@@ -113,15 +120,10 @@ def stepwise_mixture_program(mixtures, model_times, times, dtype) -> tuple[str, 
     logw = np.stack([mixtures[j].log_weights for j in idx])
     means = np.stack([mixtures[j].means for j in idx])
     lam = np.stack([mixtures[j].eigvals for j in idx])
-    logc = logw - 0.5 * np.log(2.0 * np.pi * lam).sum(axis=-1)
-    if first.cov_type == "isotropic":
-        family, params = "mixture_isotropic", (logc, means, 1.0 / lam[..., 0])
-    elif first.cov_type == "diagonal":
-        family, params = "mixture_diagonal", (logc, means, 1.0 / lam)
-    else:
+    if first.cov_type == "full":
         raise ValueError("mixtures: full-covariance step mixtures have per-step eigenvectors; "
                          "use the generic path")
-    return family, tuple(np.ascontiguousarray(p, dtype=np.dtype(dtype)) for p in params)
+    return _family_params(first.cov_type, logw, means, lam, None, dtype)
 
 
 class CallableScore:
