@@ -15,5 +15,5 @@ export PYTHONPATH=$PWD:${PYTHONPATH:-} PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT/gpu.txt"
 python3 -m pytest -m gpu -q -p no:cacheprovider tests/simulators/test_sampler_cuda.py 2>&1 \
   | tee "$OUT/gpu_tests.log"
-python3 -m claims bench --backends numpy cpu cuda --repeats 3 --json "$OUT/bench.json" 2>&1 \
+python3 -m diffbounds bench --backends numpy cpu cuda --repeats 3 --json "$OUT/bench.json" 2>&1 \
   | tee "$OUT/bench.log"

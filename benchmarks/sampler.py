@@ -20,7 +20,7 @@ import tracemalloc
 
 import numpy as np
 
-from simulators import GaussianMixture, sample, schedule
+from diffbounds.simulators import GaussianMixture, sample, schedule
 
 WORKLOAD = dict(n=20000, dim=8, n_components=8, mean_scale=3.0, variance=0.25, seed=0,
                 schedule="exponential", T=5.0, t_stop=1e-3, n_steps=200)
@@ -35,7 +35,7 @@ def standard_mixture(dim=8, n_components=8, mean_scale=3.0, variance=0.25, seed=
 
 def _cuda_available() -> bool:
     try:
-        from simulators.kernels.cuda import require_cuda
+        from diffbounds.simulators.kernels.cuda import require_cuda
 
         require_cuda()
         return True

@@ -9,7 +9,7 @@ training times of an exponential schedule from T = 3 to t_stop = 0.01 (times[:-1
   (and CUDA when torch sees one).
 
 Seconds per model = wall time of one fit / N (one fit trains all N times). Run:
-``python -m benchmarks.training [--json PATH]``.
+``python -m diffbounds.benchmarks.training [--json PATH]``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-from simulators import GaussianMixture, schedule
-from simulators.training import denoising_data, fit_finite, fit_mixture, fit_relu
+from diffbounds.simulators import GaussianMixture, schedule
+from diffbounds.simulators.training import denoising_data, fit_finite, fit_mixture, fit_relu
 
 WORKLOAD = dict(m=10_000, dim=2, n_times=10, T=3.0, t_stop=0.01, seed=0)
 TRUTH = GaussianMixture([0.3, 0.7], [[-2.0, 0.0], [1.5, 1.0]], [0.5, 0.2])

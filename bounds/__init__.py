@@ -1,16 +1,16 @@
 """diffbounds.bounds — every statement of Gupta, Parulekar, Price, Xun (NeurIPS 2024) and of its
 predecessors as an exact SymPy expression, with its algebra, tables and a derivation check.
 
->>> import bounds
+>>> from diffbounds import bounds
 >>> bounds.get("gupta2024.theorem_1_2").exponent("epsilon")
 -3
 """
 
 # registration: _derived imports _gupta2024 itself, so the order below does not matter
-from bounds import _derived, _gupta2024, _predecessors, checks, instances, symbols  # noqa: F401
-from bounds._asymptotics import AsymptoticError, Dependence
-from bounds._registry import UnknownKeyError, get, keys, register, statements
-from bounds.algebra import (
+from diffbounds.bounds import _derived, _gupta2024, _predecessors, checks, instances, symbols  # noqa: F401
+from diffbounds.bounds._asymptotics import AsymptoticError, Dependence
+from diffbounds.bounds._registry import UnknownKeyError, get, keys, register, statements
+from diffbounds.bounds.algebra import (
     Crossover,
     compose,
     crossover,
@@ -21,8 +21,8 @@ from bounds.algebra import (
     ratio,
     soft_o,
 )
-from bounds.statement import QUANTITIES, STATUSES, Source, Statement
-from bounds.tables import table
+from diffbounds.bounds.statement import QUANTITIES, STATUSES, Source, Statement
+from diffbounds.bounds.tables import table
 
 __all__ = [
     "AsymptoticError", "Crossover", "Dependence", "QUANTITIES", "STATUSES", "Source",

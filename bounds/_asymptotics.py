@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from bounds import symbols as _sym
+from diffbounds.bounds import symbols as _sym
 
 
 class AsymptoticError(ValueError):
@@ -234,3 +234,85 @@ def dependence(expr: sp.Expr, x: sp.Symbol, direction: str | None = None) -> Dep
     log_power = sp.nsimplify(g.log_power) if g.log_power.is_Number else g.log_power
     return Dependence(x, direction, sp.sympify(exponent), sp.sympify(log_power), growth,
                       sp.Integer(0), g.coeff)
+
+
+# ----------------------------------------------------------------------------------------------
+# Õ-form: what the soft-O notation hides
+# ----------------------------------------------------------------------------------------------
+def _is_hidden_factor(f: sp.Expr, hidden_logs: frozenset, hidden_exprs: set,
+                      inside_log: bool = False) -> bool:
+    """A factor Õ hides: a listed hidden factor, or polylogarithmic only in symbols whose logs
+    are hidden. Inside a log, any non-exponential factor of those symbols (it adds a hidden log)
+    and any polylog factor (it adds a log log) is hidden too."""
+    if f in hidden_exprs:
+        return True
+    params = {s for s in f.free_symbols if not _sym.is_constant(s)}
+    if not params:
+        return inside_log
+    try:
+        growths = {s: dependence(f, s).growth for s in params}
+    except AsymptoticError:
+        return False
+    polylog = f.has(sp.log) and all(g in ("polylog", "constant") for g in growths.values())
+    if inside_log and polylog:
+        return True
+    if not params <= hidden_logs:
+        return False
+    if inside_log:
+        return all(g != "exponential" for g in growths.values())
+    return polylog
+
+
+def _dominated(terms: list[sp.Expr]) -> list[bool]:
+    """For each addend: True if in every symbol some other addend is at least as large, and
+    strictly larger in at least one symbol."""
+    params = sorted({s for a in terms for s in a.free_symbols if not _sym.is_constant(s)},
+                    key=lambda s: s.name)
+    out = []
+    for i, a in enumerate(terms):
+        dominated = False
+        for j, b in enumerate(terms):
+            if i == j:
+                continue
+            try:
+                cmps = []
+                for s in params:
+                    w = _Walker(s, _sym.direction(s))
+                    cmps.append(w.compare(w.walk(b), w.walk(a)))
+            except AsymptoticError:
+                continue
+            if all(c >= 0 for c in cmps) and any(c > 0 for c in cmps):
+                dominated = True
+                break
+        out.append(dominated)
+    return out
+
+
+def drop_hidden(e: sp.Expr, hidden_logs: frozenset, hidden_exprs: set) -> sp.Expr:
+    if not e.free_symbols:
+        return e
+    if isinstance(e, sp.Mul):
+        kept = [drop_hidden(a, hidden_logs, hidden_exprs) for a in e.args
+                if not _is_hidden_factor(a, hidden_logs, hidden_exprs)]
+        return sp.Mul(*kept)
+    if isinstance(e, sp.Add):
+        kept = [a for a in e.args if a.free_symbols and
+                not _is_hidden_factor(a, hidden_logs, hidden_exprs)]
+        kept = [drop_hidden(a, hidden_logs, hidden_exprs) for a in kept]
+        if not kept:
+            return sp.Integer(1)
+        dom = _dominated(kept)
+        return sp.Add(*[a for a, dd in zip(kept, dom, strict=True) if not dd])
+    if isinstance(e, sp.Pow):
+        base, p = e.args
+        return drop_hidden(base, hidden_logs, hidden_exprs) ** p
+    if isinstance(e, sp.log):
+        arg = sp.factor_terms(e.args[0])
+        factors = sp.Mul.make_args(arg)
+        kept = [f for f in factors
+                if not _is_hidden_factor(f, hidden_logs, hidden_exprs, inside_log=True)]
+        if not kept:
+            return sp.Integer(1)
+        inner = drop_hidden(sp.Mul(*kept), hidden_logs, hidden_exprs)
+        return sp.log(inner)
+    return e

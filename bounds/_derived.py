@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from bounds import _gupta2024 as _g
-from bounds._registry import get, register
-from bounds.algebra import compose
-from bounds.statement import Source
-from bounds.symbols import delta, delta_score, delta_train, epsilon, t
+from diffbounds.bounds import _gupta2024 as _g
+from diffbounds.bounds._registry import get, register
+from diffbounds.bounds.algebra import compose
+from diffbounds.bounds.statement import Source
+from diffbounds.bounds.symbols import delta, delta_score, delta_train, epsilon, t
 
 _PROOF = ("Gupta et al. 2024, proof of Theorem C.2: delta_train = delta, delta_score = eps', "
           "per-step accuracy eps'/sqrt(log((d + m_2 + 1/m_2)/gamma))")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from bounds._registry import register
-from bounds.statement import Source, Statement
-from bounds.symbols import (
+from diffbounds.bounds._registry import register
+from diffbounds.bounds.statement import Source, Statement
+from diffbounds.bounds.symbols import (
     C,
     D,
     L,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from bounds.statement import Statement
+from diffbounds.bounds.statement import Statement
 
 _REGISTRY: dict[str, Statement] = {}
 

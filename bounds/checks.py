@@ -19,8 +19,8 @@ import sympy as sp
 from scipy import integrate
 from sympy.calculus.util import function_range
 
-from bounds import _registry, instances
-from bounds import symbols as _sym
+from diffbounds.bounds import _registry, instances
+from diffbounds.bounds import symbols as _sym
 
 __all__ = ["SymbolComparison", "PairCheck", "ConstantCheck", "derivation_check",
            "constant_checks", "inequality_checks", "instance_checks", "run_checks",

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from bounds import _asymptotics
-from bounds import symbols as _sym
+from diffbounds.bounds import _asymptotics
+from diffbounds.bounds import symbols as _sym
 
 __all__ = ["Source", "Statement", "STATUSES", "QUANTITIES"]
 
@@ -228,10 +228,17 @@ class Statement:
         return self.dependence(symbol, direction).growth
 
     def soft_o(self) -> Statement:
-        """The displayed Õ-form (see :func:`bounds.algebra.soft_o`)."""
-        from bounds.algebra import soft_o
-
-        return soft_o(self)
+        """The displayed Õ-form: absolute constants -> 1, and the factors, addends and
+        log-arguments that are polylogarithmic in the symbols whose logs Õ hides dropped."""
+        expr = self.expr.subs({c: 1 for c in self.constants})
+        hidden_exprs = {h for h in self.hidden if isinstance(h, sp.Expr)}
+        shown = _asymptotics.drop_hidden(expr, self.hidden_log_symbols, hidden_exprs)
+        return Statement(
+            key=f"{self.key}.soft_o", expr=shown, quantity=self.quantity, source=self.source,
+            status="DERIVED", hypotheses=self.hypotheses, hidden=self.hidden,
+            relation=self.relation,
+            description=f"Õ-form of {self.key}: constants set to 1, hidden log factors dropped",
+            derivation=({"operation": "soft_o", "of": self.key},), reference=self.reference)
 
     # -- presentation --------------------------------------------------------------------
     def as_dict(self) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from typing import Any
 
 import sympy as sp
 
-from bounds import _asymptotics, _registry
-from bounds import symbols as _sym
-from bounds.statement import Statement
+from diffbounds.bounds import _asymptotics, _registry
+from diffbounds.bounds import symbols as _sym
+from diffbounds.bounds.statement import Statement
 
 __all__ = ["table", "table_rows", "format_dependence", "DEFAULT_TABLE_KEYS"]
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from claims.verdict import ClaimRecord
+from diffbounds.claims.verdict import ClaimRecord
 
 
 @dataclass(frozen=True)

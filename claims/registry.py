@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from claims import propagation, training_claims
-from claims._claim import Claim
-from claims.verdict import ClaimRecord
+from diffbounds.claims import (
+    discretization,
+    end_to_end,
+    figure_1,
+    frontier_w2,
+    l2_versus_quantile,
+    lemma_4_1,
+    lemma_4_2,
+    propagation_tv,
+    sample_complexity_quantile,
+)
+from diffbounds.claims._claim import Claim
+from diffbounds.claims.verdict import ClaimRecord
 
-CLAIMS: dict[str, Claim] = dict(propagation.CLAIMS)
-CLAIMS.update(training_claims.CLAIMS)
+_MODULES = (propagation_tv, l2_versus_quantile, frontier_w2, discretization, figure_1, lemma_4_1,
+            lemma_4_2, sample_complexity_quantile, end_to_end)
+CLAIMS: dict[str, Claim] = {m.CLAIM.name: m.CLAIM for m in _MODULES}
 
 
 def get_claim(name: str) -> Claim:

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import stats
 
-from simulators import GaussianMixture, rng, sample, schedule
-from simulators.oracles import gaussian_chain_moments
+from diffbounds.simulators import GaussianMixture, rng, sample, schedule
+from diffbounds.simulators.oracles import gaussian_chain_moments
 
 
 @dataclass

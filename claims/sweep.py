@@ -60,8 +60,7 @@ from pathlib import Path
 _ROOT = Path(__file__).resolve().parent.parent
 _SOURCE_PACKAGES = ("claims", "simulators", "bounds")
 # Plumbing that cannot change a measurement: left out of the source hash.
-_NOT_HASHED = ("claims/sweep.py", "claims/store.py", "claims/cli.py", "claims/__main__.py",
-               "claims/_cli_*.py")
+_NOT_HASHED = ("claims/sweep.py", "claims/store.py")
 _BLOCK_KEYS = {"claim", "grid", "fixed", "points", "seeds", "preset"}
 _TOP_KEYS = {"name", "description", "task", "sweep"}
 # Seconds a Dask client waits for an unreachable scheduler.
@@ -238,7 +237,7 @@ def _block_points(block, claim, where) -> list[dict]:
 def parse_sweep(text: str, *, name: str | None = None, path=None) -> Sweep:
     """A ``Sweep`` from TOML text (module docstring). Errors name ``path`` and, for malformed
     TOML, the line."""
-    from claims.registry import get_claim
+    from diffbounds.claims.registry import get_claim
 
     label = "<sweep>" if path is None else str(path)
     try:
@@ -304,7 +303,7 @@ def _plain(v):
 
 def execute_task(claim: str, point: dict) -> dict:
     """Run one task (on a worker): measure and report; never raises for a failing measure."""
-    from claims.registry import get_claim
+    from diffbounds.claims.registry import get_claim
 
     t0 = time.perf_counter()
     out = dict(host=socket.gethostname(), versions=versions(), code_version=code_version())
@@ -502,8 +501,8 @@ def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True) -> S
     ``progress``: a tqdm bar on stderr when tqdm is installed.
     Returns a ``SweepSummary``. Guarantees: module docstring.
     """
-    from claims.registry import get_claim
-    from claims.store import ResultStore
+    from diffbounds.claims.registry import get_claim
+    from diffbounds.claims.store import ResultStore
 
     if not isinstance(sweep, Sweep):
         sweep = load_sweep(sweep)

@@ -8,7 +8,7 @@ grid. ``store=False`` never reads a store. Run them all with ``diffbounds figure
 
 from __future__ import annotations
 
-from figures import (
+from diffbounds.figures import (
     bounds_comparison,
     closeness_frontier,
     figure_1,
@@ -17,8 +17,8 @@ from figures import (
     throughput,
     tv_rates,
 )
-from figures._source import FigureDataUnavailable
-from figures._style import DEFAULT_OUTDIR, OKABE_ITO, PALETTE, save, style
+from diffbounds.figures._source import FigureDataUnavailable
+from diffbounds.figures._style import DEFAULT_OUTDIR, OKABE_ITO, PALETTE, save, style
 
 FIGURES = {m.NAME: m for m in (figure_1, quantile_vs_l2, tv_rates, closeness_frontier,
                                sample_complexity, bounds_comparison, throughput)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from figures._style import REPO
+from diffbounds.figures._style import REPO
 
 DEFAULT_STORE = REPO / "results" / "diffbounds.sqlite"
 
@@ -42,7 +42,7 @@ def stored_results(claim: str, store):
     if path is None:
         return None
     try:
-        from claims.store import ResultStore
+        from diffbounds.claims.store import ResultStore
     except ImportError:
         return None
     with ResultStore(path, create=False) as rs:
@@ -65,12 +65,12 @@ def stored_results(claim: str, store):
 
 def get_claim(name: str):
     """The registered claim, or FigureDataUnavailable saying which module should provide it."""
-    from claims.registry import CLAIMS
+    from diffbounds.claims.registry import CLAIMS
 
     if name not in CLAIMS:
         raise FigureDataUnavailable(
             f"claim {name!r} is not registered (known: {sorted(CLAIMS)}); this figure needs it "
-            f"(claims/training_claims.py) or a store holding its results")
+            f"(claims/<claim>.py) or a store holding its results")
     return CLAIMS[name]
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 
-from claims.verdict import jsonable
+from diffbounds.claims.verdict import jsonable
 
 #: widths of a single and a double column, in inches
 SINGLE = 3.25

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import bounds
-from bounds.symbols import REFERENCE_POINT
-from figures import _style
+from diffbounds import bounds
+from diffbounds.bounds.symbols import REFERENCE_POINT
+from diffbounds.figures import _style
 
 NAME = "bounds_comparison"
 COLUMNS = ("panel", "quantity", "statement", "symbol", "x", "value")

@@ -1,6 +1,6 @@
 """The closeness frontier γ*(ε) of sampler output vs q₀ in d = 2, 8, 32, with its null level.
 
-For each d: the data law of claim ``frontier_w2`` (``claims.propagation.mixture_in``), one γ
+For each d: the data law of claim ``frontier_w2`` (``claims.frontier_w2.mixture_in``), one γ
 (the middle of that claim's γ grid), t_stop = ``gupta2024.early_stop``(γ, m₂, d), the exact
 score and the claim's N steps; γ*(ε) = min{W2(q′, q̂₀) : TV(q′, p̂) ≤ ε}
 (``simulators.metrics.closeness_frontier``) over an ε grid, beside the same frontier between
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-import bounds
-from figures import _source, _style
+from diffbounds import bounds
+from diffbounds.figures import _source, _style
 
 NAME = "closeness_frontier"
 CLAIM = "frontier_w2"
@@ -42,8 +42,9 @@ def _stored_points(store):
 
 def make(quick: bool = True, store=None, outdir=None) -> dict:
     """Render the figure; returns the written paths (``_style.save``)."""
-    from claims.propagation import T_HORIZON, mixture_in
-    from simulators import metrics, sample, schedule
+    from diffbounds.claims._propagation_common import T_HORIZON
+    from diffbounds.claims.frontier_w2 import mixture_in
+    from diffbounds.simulators import metrics, sample, schedule
 
     s = _setting(quick)
     early = bounds.get("gupta2024.early_stop")
@@ -94,7 +95,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
         NAME, claim=CLAIM, statements=["gupta2024.early_stop", "gupta2024.theorem_1_2",
                                        "gupta2024.theorem_c2"], source=source,
         parameters=dict(dims=DIMS, gamma=s["gamma"], n=s["n"], N=s["N"], T=T_HORIZON,
-                        eps=s["eps"], mixture="claims.propagation.mixture_in(d, seed=0)",
+                        eps=s["eps"], mixture="diffbounds.claims.frontier_w2.mixture_in(d, seed=0)",
                         m_2={r["d"]: r["m2"] for r in per_d}),
         seeds=dict(sampler=s["seed"], reference=s["seed"] + 1, null=s["seed"] + 2))
     return _style.save(fig, NAME, cols, prov, outdir)

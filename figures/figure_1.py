@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figures import _source, _style
+from diffbounds.figures import _source, _style
 
 NAME = "figure_1"
 CLAIM = "figure_1"
@@ -27,7 +27,7 @@ def _quick_points():
 
 def make(quick: bool = True, store=None, outdir=None) -> dict:
     """Render the figure; returns the written paths (``_style.save``)."""
-    from simulators import GaussianMixture
+    from diffbounds.simulators import GaussianMixture
 
     claim = _source.get_claim(CLAIM)
     if quick and _source.stored_results(CLAIM, store) is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figures import _source, _style
+from diffbounds.figures import _source, _style
 
 NAME = "quantile_vs_l2"
 CLAIM = "l2_versus_quantile"

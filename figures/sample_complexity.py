@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figures import _source, _style
+from diffbounds.figures import _source, _style
 
 NAME = "sample_complexity"
 CLAIM = "sample_complexity_quantile"

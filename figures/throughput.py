@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from figures import _style
+from diffbounds.figures import _style
 
 NAME = "throughput"
 COLUMNS = ("backend", "dtype", "n", "seconds", "throughput", "ratio_to_numpy")
@@ -28,7 +28,7 @@ def _report(quick, report):
     if REPORT.exists():
         with open(REPORT) as fh:
             return json.load(fh), f"report:{REPORT}"
-    from benchmarks import sampler
+    from diffbounds.benchmarks import sampler
 
     if quick:
         rep = sampler.run(n=2000, n_steps=20, repeats=1, backends=["numpy", "cpu"],

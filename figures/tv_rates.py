@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-import bounds
-from figures import _source, _style
+from diffbounds import bounds
+from diffbounds.figures import _source, _style
 
 NAME = "tv_rates"
 CLAIMS = ("discretization", "propagation_tv")
@@ -38,8 +38,8 @@ def _panel_n(store):
 
 
 def _panel_eps(quick, store):
-    from claims import propagation
-    from claims.verdict import loglog_slope
+    from diffbounds.claims import _propagation_common as propagation
+    from diffbounds.claims.verdict import loglog_slope
 
     stmt = bounds.get("gupta2024.corollary_b6")
     got = _source.stored_results("propagation_tv", store)

@@ -26,7 +26,7 @@ a crossover)."""),
     ("code", "QUICK = True  # size parameter (no simulation here; kept for uniformity)"),
     ("code", """import numpy as np
 
-import bounds"""),
+from diffbounds import bounds"""),
     ("md", "## Look up\nA statement knows its expression, constants, hypotheses and source."),
     ("code", """thm = bounds.get("gupta2024.theorem_1_2")
 print(thm.key, "|", thm.status, "|", thm.quantity)
@@ -77,11 +77,11 @@ its interior, and the measured log-log slope against the bound's exponent."""),
     ("code", "QUICK = True  # False: finer lattice, more steps and more eps values"),
     ("code", """import numpy as np
 
-import bounds
-from claims import propagation
-from claims.verdict import fit_constant, grid_boundary, held_out_check, slope_check
-from simulators import GaussianMixture, perturbed_score, schedule
-from simulators.law1d import output_law
+from diffbounds import bounds
+from diffbounds.claims import _propagation_common as propagation
+from diffbounds.claims.verdict import fit_constant, grid_boundary, held_out_check, slope_check
+from diffbounds.simulators import GaussianMixture, perturbed_score, schedule
+from diffbounds.simulators.law1d import output_law
 
 N, SPACING = (30, 0.1) if QUICK else (100, 0.02)
 EPS = [0.05, 0.1, 0.2, 0.4] if QUICK else [0.025, 0.05, 0.1, 0.2, 0.4]
@@ -124,7 +124,7 @@ slope = slope_check("epsilon", eps, tv_exact, propagation.term_exponent(b6, "eps
 print(f"measured slope {slope.slope:.2f} ± {slope.half_width:.2f}, bound exponent "
       f"{slope.exponent:g}, holds: {slope.holds}")"""),
     ("md", """The registered claim `propagation_tv` does this over a grid in (ε, δ, N) with
-method-error estimates: `python -m claims verify --quick --only propagation_tv`."""),
+method-error estimates: `python -m diffbounds verify --quick --only propagation_tv`."""),
 ]
 
 NB3 = [
@@ -144,10 +144,10 @@ spacing, plus 1e-3."""),
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claims.propagation import tv_between
-from simulators import schedule, uniform_error
-from simulators.law1d import output_law
-from simulators.strategies import mixtures
+from diffbounds.claims._propagation_common import tv_between
+from diffbounds.simulators import schedule, uniform_error
+from diffbounds.simulators.law1d import output_law
+from diffbounds.simulators.strategies import mixtures
 
 EXAMPLES, SPACING, N = (4, 0.1, 15) if QUICK else (50, 0.05, 50)
 T, T_STOP = 4.0, 0.05"""),

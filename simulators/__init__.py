@@ -4,17 +4,17 @@ samplers on NumPy / Numba CPU / Numba CUDA, score errors and metrics.
 Imports no other package of ours. ``numba`` is imported only under ``simulators.kernels``.
 """
 
-from simulators import metrics, rng, schedule
-from simulators.mixture import GaussianMixture
-from simulators.sampler import integrator_coefficients, sample
-from simulators.score_errors import (
+from diffbounds.simulators import metrics, rng, schedule
+from diffbounds.simulators.mixture import GaussianMixture
+from diffbounds.simulators.sampler import integrator_coefficients, sample
+from diffbounds.simulators.score_errors import (
     PerturbedScore,
     WrongMixtureScore,
     mixture_score,
     perturbed_score,
     uniform_error,
 )
-from simulators.scores import CallableScore, KernelScore, MixtureScore, as_score_model
+from diffbounds.simulators.scores import CallableScore, KernelScore, MixtureScore, as_score_model
 
 __all__ = [
     "GaussianMixture",

@@ -62,10 +62,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal, special
 
-from simulators._validate import check_int, check_real
-from simulators.mixture import GaussianMixture
-from simulators.sampler import _check_times, integrator_coefficients
-from simulators.scores import MixtureScore, as_score_model
+from diffbounds.simulators._validate import check_int, check_real
+from diffbounds.simulators.mixture import GaussianMixture
+from diffbounds.simulators.sampler import _check_times, integrator_coefficients
+from diffbounds.simulators.scores import MixtureScore, as_score_model
 
 __all__ = ["GridLaw", "output_law"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulators.sampler import _check_times, integrator_coefficients
+from diffbounds.simulators.sampler import _check_times, integrator_coefficients
 
 
 def gaussian_chain_moments(mean, cov, times, *, init_mean=None, init_cov=None):

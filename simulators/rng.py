@@ -12,8 +12,8 @@ import numbers
 
 import numpy as np
 
-from simulators.kernels.numpy_backend import math_for
-from simulators.kernels.numpy_backend import normals as _normals
+from diffbounds.simulators.kernels.numpy_backend import math_for
+from diffbounds.simulators.kernels.numpy_backend import normals as _normals
 
 
 def _check(name, value, lo=0, hi=2**64 - 1):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulators._progress import progress_bar
-from simulators._validate import check_int
-from simulators.kernels import BACKENDS, get_backend
-from simulators.scores import KernelScore, as_score_model
+from diffbounds.simulators._progress import progress_bar
+from diffbounds.simulators._validate import check_int
+from diffbounds.simulators.kernels import BACKENDS, get_backend
+from diffbounds.simulators.scores import KernelScore, as_score_model
 
 _DTYPES = ("float32", "float64")
 # Step index used for the initial N(0, I) draw. Steps of the chain use 0..N−1, so the initial
@@ -45,7 +45,7 @@ def _check_times(times) -> np.ndarray:
 
 def initial_noise(seed: int, n: int, d: int, dtype="float64", particle_offset: int = 0):
     """The N(0, I) start of the chain: counter-based normals at step index ``INIT_STEP``."""
-    from simulators.kernels.numpy_backend import normals
+    from diffbounds.simulators.kernels.numpy_backend import normals
 
     return normals(seed, n, INIT_STEP, d, particle_offset=particle_offset, dtype=dtype)
 

@@ -17,9 +17,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from simulators._validate import check_int, check_real, check_seed
-from simulators.mixture import GaussianMixture
-from simulators.scores import KernelScore, MixtureScore, mixture_program
+from diffbounds.simulators._validate import check_int, check_real, check_seed
+from diffbounds.simulators.mixture import GaussianMixture
+from diffbounds.simulators.scores import KernelScore, MixtureScore, mixture_program
 
 REGIONS = ("halfspace", "tail", "none")
 DIRECTIONS = ("radial", "adversarial", "random")
@@ -171,7 +171,7 @@ class PerturbedScore(KernelScore):
 
     # ------------------------------------------------------------------ evaluation
     def __call__(self, x, t):
-        from simulators.kernels.numpy_backend import evaluate_family
+        from diffbounds.simulators.kernels.numpy_backend import evaluate_family
 
         x = np.asarray(x, dtype=np.float64)
         single = x.ndim == 1
@@ -201,7 +201,7 @@ class PerturbedScore(KernelScore):
 
 
 def _random_key(seed):
-    from simulators.kernels.numpy_backend import math_for
+    from diffbounds.simulators.kernels.numpy_backend import math_for
 
     with np.errstate(over="ignore"):
         return math_for("float64").seed_key(np.array([seed], dtype=np.uint64))[0]

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from simulators.mixture import GaussianMixture
+from diffbounds.simulators.mixture import GaussianMixture
 
 
 class KernelScore(ABC):

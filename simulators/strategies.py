@@ -19,7 +19,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulators.mixture import GaussianMixture
+from diffbounds.simulators.mixture import GaussianMixture
 
 __all__ = ["mixtures", "seeds", "diffusion_times"]
 

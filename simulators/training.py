@@ -19,11 +19,11 @@ times, accepted by ``simulators.sample`` on the generic (one call per step) path
 (both draw counter-based noise indexed by step).
 """
 
-from simulators._training._data import DenoisingData, denoising_data, denoising_loss
-from simulators._training._finite import FiniteERM, fit_finite
-from simulators._training._mixture import MixtureFit, fit_mixture
-from simulators._training._relu import ReLUFit, count_params, fit_relu
-from simulators._training._result import TrainedScore
+from diffbounds.simulators._training._data import DenoisingData, denoising_data, denoising_loss
+from diffbounds.simulators._training._finite import FiniteERM, fit_finite
+from diffbounds.simulators._training._mixture import MixtureFit, fit_mixture
+from diffbounds.simulators._training._relu import ReLUFit, count_params, fit_relu
+from diffbounds.simulators._training._result import TrainedScore
 
 __all__ = [
     "DenoisingData",

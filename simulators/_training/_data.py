@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulators import rng
-from simulators._validate import check_int, check_real, check_seed  # noqa: F401 - re-exported
-from simulators.mixture import GaussianMixture
+from diffbounds.simulators import rng
+from diffbounds.simulators._validate import check_int, check_real, check_seed  # noqa: F401 - re-exported
+from diffbounds.simulators.mixture import GaussianMixture
 
 #: Relative tolerance within which an evaluation time matches a training time.
 TIME_RTOL = 1e-12

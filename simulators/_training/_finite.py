@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulators._training._data import (
+from diffbounds.simulators._training._data import (
     check_data,
     check_seed,
     check_steps,
@@ -13,9 +13,9 @@ from simulators._training._data import (
     squared_error,
     step_data,
 )
-from simulators._training._result import TrainedScore
-from simulators.mixture import GaussianMixture
-from simulators.scores import MixtureScore
+from diffbounds.simulators._training._result import TrainedScore
+from diffbounds.simulators.mixture import GaussianMixture
+from diffbounds.simulators.scores import MixtureScore
 
 TIE_BREAKS = ("first", "random")
 # SeedSequence tag separating the tie-break stream from any other use of the same seed.

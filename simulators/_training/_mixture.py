@@ -16,7 +16,7 @@ import threading
 import numpy as np
 from scipy import optimize, special
 
-from simulators._training._data import (
+from diffbounds.simulators._training._data import (
     check_data,
     check_int,
     check_positive_real,
@@ -27,9 +27,9 @@ from simulators._training._data import (
     sigma2,
     step_data,
 )
-from simulators._training._result import TrainedScore
-from simulators.mixture import GaussianMixture
-from simulators.scores import KernelScore, stepwise_mixture_program
+from diffbounds.simulators._training._result import TrainedScore
+from diffbounds.simulators.mixture import GaussianMixture
+from diffbounds.simulators.scores import KernelScore, stepwise_mixture_program
 
 COV_TYPES = ("isotropic", "diagonal")
 # Box bounds of L-BFGS-B on the logits and the log excess variances.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulators._training._data import (
+from diffbounds.simulators._training._data import (
     check_data,
     check_int,
     check_positive_real,
@@ -20,7 +20,7 @@ from simulators._training._data import (
     check_truth,
     step_data,
 )
-from simulators._training._result import TrainedScore
+from diffbounds.simulators._training._result import TrainedScore
 
 OPTIMIZERS = ("adam", "sgd")
 _INIT_TAG = 0x72656C752D696E  # "relu-in"

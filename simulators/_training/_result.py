@@ -7,8 +7,8 @@ import numbers
 
 import numpy as np
 
-from simulators._training._data import TIME_RTOL
-from simulators.mixture import GaussianMixture
+from diffbounds.simulators._training._data import TIME_RTOL
+from diffbounds.simulators.mixture import GaussianMixture
 
 
 class TrainedScore:

@@ -12,7 +12,7 @@ def get_backend(name: str):
     """The module implementing ``run_program`` / ``run_update`` for backend ``name``."""
     if name not in _MODULES:
         raise ValueError(f"backend: must be one of {BACKENDS}, got {name!r}")
-    module = importlib.import_module(f"simulators.kernels.{_MODULES[name]}")
+    module = importlib.import_module(f"diffbounds.simulators.kernels.{_MODULES[name]}")
     if name == "cuda":
         module.require_cuda()
     return module

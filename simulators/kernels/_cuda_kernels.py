@@ -16,7 +16,7 @@ import numba
 import numpy as np
 from numba import cuda
 
-from simulators.kernels._math import build
+from diffbounds.simulators.kernels._math import build
 
 _QMAX = 2.0**62
 

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numba
 import numpy as np
 
-from simulators.kernels._math import build
+from diffbounds.simulators.kernels._math import build
 
 # Fast-math without 'nnan'/'ninf': reassociation, contraction (FMA) and approximate library calls
 # are allowed, but NaN and infinity keep their meaning, so the finiteness checks stay valid.

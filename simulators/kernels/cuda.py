@@ -51,7 +51,7 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     cuda = _cuda()
     host = not hasattr(X, "copy_to_host")
     dX = to_device(X) if host else X
-    from simulators.kernels._cuda_kernels import program_kernel
+    from diffbounds.simulators.kernels._cuda_kernels import program_kernel
 
     kernel = program_kernel(family, np.dtype(dX.dtype).name, dX.shape[1], len(P))
     dP = [cuda.to_device(np.ascontiguousarray(p)) for p in P]
@@ -66,7 +66,7 @@ def run_update(X, S, k, seed, coefs, particle_offset=0):
     cuda = _cuda()
     dX = cuda.to_device(np.ascontiguousarray(X))
     dS = cuda.to_device(np.ascontiguousarray(S, dtype=X.dtype))
-    from simulators.kernels._cuda_kernels import update_kernel
+    from diffbounds.simulators.kernels._cuda_kernels import update_kernel
 
     update_kernel(X.dtype.name)[_grid(X.shape[0])](dX, dS, k, np.uint64(seed),
                                                     cuda.to_device(coefs), particle_offset)

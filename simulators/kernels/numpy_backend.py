@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from simulators.kernels._math import build
+from diffbounds.simulators.kernels._math import build
 
 # uint64 arithmetic wraps by design; the unused branch of a vectorized ``where`` may divide by
 # zero. Non-finite *results* are caught by the sampler's output check.

@@ -8,9 +8,9 @@ import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import bounds
-from bounds import Source, Statement
-from bounds.symbols import (
+from diffbounds import bounds
+from diffbounds.bounds import Source, Statement
+from diffbounds.bounds.symbols import (
     REFERENCE_POINT,
     SYMBOLS,
     D,

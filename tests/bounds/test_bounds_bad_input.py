@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import bounds
-from bounds import Source, Statement
+from diffbounds import bounds
+from diffbounds.bounds import Source, Statement
 
 
 def test_unknown_key_lists_close_matches():

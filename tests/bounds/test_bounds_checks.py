@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-import bounds
-from bounds import checks
+from diffbounds import bounds
+from diffbounds.bounds import checks
 
 
 def _pair(stated, derived):

@@ -6,8 +6,8 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-import bounds
-from bounds import instances
+from diffbounds import bounds
+from diffbounds.bounds import instances
 
 
 def _mp_score(x, weights, means, sigma):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import bounds
-from bounds.symbols import REFERENCE_POINT
+from diffbounds import bounds
+from diffbounds.bounds.symbols import REFERENCE_POINT
 
 REQUIRED = [
     "gupta2024.theorem_1_2", "gupta2024.theorem_c2", "gupta2024.theorem_c3",

@@ -2,7 +2,7 @@
 
 import json
 
-from claims.cli import main
+from diffbounds.cli import main
 
 
 def test_bench_sampler_json(tmp_path, capsys):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from claims.cli import main
+from diffbounds.cli import main
 
 
 def run(capsys, *argv):
@@ -36,7 +36,7 @@ def test_show(capsys):
 
 
 def test_eval_scalar_vector_and_json(capsys):
-    import bounds
+    from diffbounds import bounds
 
     want = bounds.get("benton2024.steps").evaluate(d=10, epsilon=0.1, gamma=0.01)
     code, out, _ = run(capsys, "eval", "benton2024.steps", "d=10", "epsilon=0.1", "gamma=0.01",

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import bounds
-from simulators import perturbed_score, schedule, strategies
-from simulators.law1d import output_law
+from diffbounds import bounds
+from diffbounds.simulators import perturbed_score, schedule, strategies
+from diffbounds.simulators.law1d import output_law
 
 GRID = {"spacing": 0.05}
 
@@ -53,7 +53,7 @@ def test_tv_within_corollary_b6_with_unit_constant(mix, eps, log_delta, n_steps,
 def test_propagation_verdict_fails_on_a_wrong_rate():
     """The verdict can fail: if the propagated error shrank like eps^0.5 (slower than the
     ε-term's eps^1 towards eps → 0), the rate check must reject it."""
-    from claims.propagation import PROPAGATION_TV
+    from diffbounds.claims.propagation_tv import PROPAGATION_TV
 
     points = PROPAGATION_TV.grid(quick=True)
     rows = [dict(tv=0.1 * p["eps"] ** 0.5 + 0.01, uncertainty=0.0, tv_exact_score=0.5 / p["N"],
@@ -65,7 +65,7 @@ def test_propagation_verdict_fails_on_a_wrong_rate():
 
 
 def test_claim_points_reject_unknown_parameters():
-    from claims.propagation import DISCRETIZATION
+    from diffbounds.claims.discretization import DISCRETIZATION
 
     with pytest.raises(ValueError, match="^params"):
         DISCRETIZATION.measure(N=10, steps=3)
@@ -74,7 +74,7 @@ def test_claim_points_reject_unknown_parameters():
 def test_l2_versus_quantile_verdict_fails_if_tv_follows_the_l2_error():
     """The verdict can fail: a TV that grew like the square root of the L² error (what an
     L²-based guarantee would allow) is not flat at the top and must be rejected."""
-    from claims.propagation import L2_VERSUS_QUANTILE
+    from diffbounds.claims.l2_versus_quantile import L2_VERSUS_QUANTILE
 
     points = L2_VERSUS_QUANTILE.grid(quick=True)
     l2 = [0.03 * p["bad_magnitude"] ** 2 for p in points]

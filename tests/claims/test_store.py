@@ -11,8 +11,8 @@ import sqlite3
 
 import pytest
 
-from claims.store import ROW_FIELDS, SCHEMA_VERSION, ResultStore
-from claims.verdict import ClaimRecord
+from diffbounds.claims.store import ROW_FIELDS, SCHEMA_VERSION, ResultStore
+from diffbounds.claims.verdict import ClaimRecord
 
 VERSIONS = {"python": "3.11", "numpy": "2.4"}
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from claims.cli import main
-from claims.registry import get_claim
-from claims.store import ResultStore
-from claims.sweep import code_version, load_sweep, parse_sweep, run_sweep, task_key
+from diffbounds.cli import main
+from diffbounds.claims.registry import get_claim
+from diffbounds.claims.store import ResultStore
+from diffbounds.claims.sweep import code_version, load_sweep, parse_sweep, run_sweep, task_key
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = """
@@ -280,7 +280,7 @@ fixed = { spacing = 0.0015 }
 def test_resume_after_sigkill(tmp_path):
     src, store = _toml(tmp_path, KILL_SWEEP), tmp_path / "kill.sqlite"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "claims", "sweep", "run", str(src), "--store", str(store),
+        [sys.executable, "-m", "diffbounds", "sweep", "run", str(src), "--store", str(store),
          "--workers", "1", "--no-progress"], cwd=REPO, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO)})  # pin inherited
     n_rows, deadline = 0, time.monotonic() + 240

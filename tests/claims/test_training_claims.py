@@ -1,4 +1,4 @@
-"""Claims of issue 5 §2 (``claims.training_claims``): records, oracles, failing verdicts.
+"""Claims of issue 5 §2 (``claims.figure_1`` … ``claims.end_to_end``): records, oracles, failing verdicts.
 
 Statistical tests use fixed seeds; their bands are stated per test. Exact identities use tight
 tolerances.
@@ -10,16 +10,12 @@ import math
 import numpy as np
 import pytest
 
-from claims import registry
-from claims.training_claims import (
-    FIGURE_1,
-    LEMMA_4_1,
-    clopper_pearson,
-    log10_quantile_error_pair,
-    pair_scores,
-)
-from simulators import GaussianMixture
-from simulators.training import denoising_data, fit_finite
+from diffbounds.claims import registry
+from diffbounds.claims.figure_1 import FIGURE_1, log10_quantile_error_pair
+from diffbounds.claims.lemma_4_1 import LEMMA_4_1
+from diffbounds.claims._training_common import clopper_pearson, pair_scores
+from diffbounds.simulators import GaussianMixture
+from diffbounds.simulators.training import denoising_data, fit_finite
 
 RECORD_KEYS = ("name", "statements", "params", "predicted", "measured", "ratio", "holds",
                "fitted_constant")
@@ -176,7 +172,7 @@ def test_lemma41_bad_input():
 def test_lemma42_quick_record_and_literal_report():
     """The 'tail' crossover confirms S²/(mσ⁴) (c ≈ 0.6); the literal x₀ = 10σ√log m gives a
     population error ~100 orders of magnitude below the claim (reported, paper-notes §6.2)."""
-    from claims.training_claims import LEMMA_4_2
+    from diffbounds.claims.lemma_4_2 import LEMMA_4_2
 
     rec = LEMMA_4_2.run(quick=True)
     d = _well_formed(rec, "lemma_4_2")
@@ -189,7 +185,7 @@ def test_lemma42_quick_record_and_literal_report():
 
 def test_lemma42_verdict_fails_on_a_wrong_rate():
     """A population error falling like m^{-2} fails the m slope (and the held-out check)."""
-    from claims.training_claims import LEMMA_4_2
+    from diffbounds.claims.lemma_4_2 import LEMMA_4_2
 
     points = LEMMA_4_2.grid(quick=True)
     rows = [dict(x0=3.0, log_population=math.log(p["S"] ** 2 / p["m"] ** 2 / p["sigma"] ** 4),
@@ -202,7 +198,7 @@ def test_lemma42_verdict_fails_on_a_wrong_rate():
 
 
 def test_lemma42_bad_input():
-    from claims.training_claims import LEMMA_4_2
+    from diffbounds.claims.lemma_4_2 import LEMMA_4_2
 
     with pytest.raises(ValueError, match="^crossover"):
         LEMMA_4_2.measure(crossover="nope")
@@ -212,7 +208,7 @@ def test_lemma42_bad_input():
 
 # ---------------------------------------------------------------------------- sample complexity
 def test_sc_truth_score_matches_mixture():
-    from claims.training_claims import SC_TRUTH, sc_truth_score
+    from diffbounds.claims.sample_complexity_quantile import SC_TRUTH, sc_truth_score
 
     y = np.linspace(-3, 3, 101)
     for sig in (0.1, 0.3):
@@ -225,7 +221,7 @@ def test_weighted_quantile_error_oracle():
     """On a fine grid of N(0,1), D^δ of err(x) = x is the upper (1−δ) quantile of |x|."""
     from scipy import stats
 
-    from claims.training_claims import weighted_quantile_error
+    from diffbounds.claims.sample_complexity_quantile import weighted_quantile_error
 
     edges = np.linspace(-10, 10, 200_001)
     mass = np.diff(stats.norm.cdf(edges))
@@ -237,7 +233,7 @@ def test_weighted_quantile_error_oracle():
 
 def test_sample_complexity_finite_small_grid():
     """Finite class on a 2x3 grid (≈3 s): m* falls with ε, the record is well formed."""
-    from claims.training_claims import SAMPLE_COMPLEXITY_QUANTILE as C
+    from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
 
     pts = [dict(cls="finite", eps=e, delta_score=dl, m_max=3000, n_seeds=60)
            for e in (0.2, 0.4) for dl in (3e-3, 1e-2, 3e-2)]
@@ -249,7 +245,7 @@ def test_sample_complexity_finite_small_grid():
 
 def test_sample_complexity_verdict_fails_on_a_wrong_rate():
     """m* growing like δ^{-2} (faster than Lemma A.2's δ^{-1}) fails the δ slope."""
-    from claims.training_claims import SAMPLE_COMPLEXITY_QUANTILE as C
+    from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
 
     points = [p for p in C.grid(quick=True) if p["cls"] == "finite"]
     rows = [dict(m_star=p["eps"] ** -2 * p["delta_score"] ** -2 * 1e-3, uncertainty=0.0,
@@ -261,7 +257,7 @@ def test_sample_complexity_verdict_fails_on_a_wrong_rate():
 
 
 def test_sample_complexity_bad_input():
-    from claims.training_claims import SAMPLE_COMPLEXITY_QUANTILE as C
+    from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
 
     with pytest.raises(ValueError, match="^cls"):
         C.measure(cls="relu")
@@ -271,7 +267,7 @@ def test_sample_complexity_bad_input():
 
 @pytest.mark.slow
 def test_sample_complexity_quick_holds():
-    from claims.training_claims import SAMPLE_COMPLEXITY_QUANTILE as C
+    from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
 
     assert C.run(quick=True).holds
 
@@ -279,7 +275,7 @@ def test_sample_complexity_quick_holds():
 # ---------------------------------------------------------------------------- end_to_end
 def test_end_to_end_small_grid():
     """Two seeds at three m (≈5 s): TV(learned chain, exact chain) shrinks as m grows 30x."""
-    from claims.training_claims import END_TO_END
+    from diffbounds.claims.end_to_end import END_TO_END
 
     pts = [dict(d=1, m=m, N=6, n_seeds=2, spacing=0.03) for m in (100, 300, 3000)]
     rec = END_TO_END.run(points=pts)
@@ -291,7 +287,7 @@ def test_end_to_end_small_grid():
 
 def test_end_to_end_verdict_fails_on_a_wrong_rate():
     """TV falling like m^{-0.1} (slower than m^{-1/3} and m^{-1/5}) fails both rate checks."""
-    from claims.training_claims import END_TO_END
+    from diffbounds.claims.end_to_end import END_TO_END
 
     points = [p for p in END_TO_END.grid(quick=True) if p["d"] == 1]
     rows = [dict(tv=0.5 * p["m"] ** -0.1, uncertainty=0.0, tv_exact_chain=0.1) for p in points]
@@ -300,7 +296,7 @@ def test_end_to_end_verdict_fails_on_a_wrong_rate():
 
 
 def test_end_to_end_bad_input():
-    from claims.training_claims import END_TO_END
+    from diffbounds.claims.end_to_end import END_TO_END
 
     with pytest.raises(ValueError, match="^d"):
         END_TO_END.measure(d=3)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from claims.verdict import (
+from diffbounds.claims.verdict import (
     fit_constant,
     fit_term_constants,
     held_out_check,

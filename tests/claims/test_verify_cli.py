@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from claims import registry
-from claims._claim import Claim
-from claims.cli import main
-from claims.verdict import ClaimRecord
+from diffbounds.claims import registry
+from diffbounds.claims._claim import Claim
+from diffbounds.cli import main
+from diffbounds.claims.verdict import ClaimRecord
 
 
 def test_verify_quick_subset_writes_json(tmp_path, capsys):
@@ -47,7 +47,7 @@ def test_verify_markdown(monkeypatch, capsys):
 
 
 def test_verify_writes_the_readme_block(monkeypatch, tmp_path):
-    from claims._cli_verify import README_BEGIN, README_END
+    from diffbounds.cli.verify import README_BEGIN, README_END
 
     ok = Claim("fine", ("k",), {}, lambda: {"v": 0.5}, lambda quick: [{}],
                lambda pts, rows: ClaimRecord("fine", ["k"], {}, [1.0], [0.5], [0.5], True, 0.5))
@@ -67,7 +67,7 @@ def test_readme_claims_table_lists_every_claim():
     exactly the registered claims."""
     from pathlib import Path
 
-    from claims._cli_verify import README_BEGIN, README_END
+    from diffbounds.cli.verify import README_BEGIN, README_END
 
     text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     block = text[text.index(README_BEGIN):text.index(README_END)]

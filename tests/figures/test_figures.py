@@ -15,8 +15,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-import figures  # noqa: E402
-from figures import _source, _style  # noqa: E402
+from diffbounds import figures  # noqa: E402
+from diffbounds.figures import _source, _style  # noqa: E402
 
 PROVENANCE_KEYS = {"figure", "source", "parameters", "seeds", "versions", "commit", "date",
                    "statements"}
@@ -73,8 +73,8 @@ def test_explicit_store_must_exist(tmp_path):
 
 
 def test_reads_the_store_when_it_holds_the_claim(tmp_path):
-    store_mod = pytest.importorskip("claims.store")
-    from claims.registry import get_claim
+    store_mod = pytest.importorskip("diffbounds.claims.store")
+    from diffbounds.claims.registry import get_claim
 
     claim = get_claim("discretization")
     path = tmp_path / "s.sqlite"
@@ -100,7 +100,7 @@ def test_reads_the_store_when_it_holds_the_claim(tmp_path):
 
 
 def test_cli_lists_and_rejects_unknown(capsys):
-    from claims.cli import main
+    from diffbounds.cli import main
 
     assert main(["figures", "--list"]) == 0
     assert "quantile_vs_l2" in capsys.readouterr().out

@@ -14,7 +14,7 @@ import numpy as np
 
 def mixture(cov_type, d=3, K=2, seed=0, random_weights=False):
     """A test mixture of the given covariance structure (equal weights unless asked)."""
-    from simulators import GaussianMixture
+    from diffbounds.simulators import GaussianMixture
 
     r = np.random.default_rng(seed)
     means = 2.0 * r.standard_normal((K, d))
@@ -43,15 +43,15 @@ CASES = {
 
 
 def run_case(name, backend):
-    from simulators import sample, schedule
-    from simulators.kernels import cuda as cuda_backend
+    from diffbounds.simulators import sample, schedule
+    from diffbounds.simulators.kernels import cuda as cuda_backend
 
     cov_type, dtype, n, n_steps, tpb = CASES[name]
     times = schedule.exponential(3.0, 0.05, n_steps)
     if backend == "cuda":
         cuda_backend.THREADS_PER_BLOCK = tpb
     if cov_type == "perturbed":
-        from simulators.score_errors import perturbed_score
+        from diffbounds.simulators.score_errors import perturbed_score
 
         ps = perturbed_score(mixture("diagonal"), eps=0.3, delta=0.2, bad_magnitude=4.0,
                              direction="random", seed=3)

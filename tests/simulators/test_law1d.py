@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from simulators import GaussianMixture, integrator_coefficients, sample, schedule
-from simulators.law1d import GridLaw, _cell_kernels, output_law
-from simulators.oracles import gaussian_chain_moments
-from simulators.scores import MixtureScore
+from diffbounds.simulators import GaussianMixture, integrator_coefficients, sample, schedule
+from diffbounds.simulators.law1d import GridLaw, _cell_kernels, output_law
+from diffbounds.simulators.oracles import gaussian_chain_moments
+from diffbounds.simulators.scores import MixtureScore
 
 MIX = GaussianMixture([0.3, 0.7], [-2.0, 1.5], [0.05, 0.3])
 

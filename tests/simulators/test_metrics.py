@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from simulators.metrics import (
+from diffbounds.simulators.metrics import (
     closeness_frontier,
     l2_error,
     quantile_error,
@@ -28,7 +28,7 @@ from simulators.metrics import (
 )
 
 try:
-    from simulators.mixture import GaussianMixture
+    from diffbounds.simulators.mixture import GaussianMixture
 except ImportError:  # pragma: no cover - the mixture module is developed in parallel
     GaussianMixture = None
 

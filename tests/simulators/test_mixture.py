@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import special, stats
 
-from simulators import strategies
-from simulators.mixture import GaussianMixture
+from diffbounds.simulators import strategies
+from diffbounds.simulators.mixture import GaussianMixture
 
 RNG_SEED = 20240611
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulators import rng
+from diffbounds.simulators import rng
 
 
 def test_normals_block_matches_pointwise_function():
@@ -50,7 +50,7 @@ def test_normal_is_inverse_cdf_of_the_uniform():
     # Oracle: scipy's ndtri (cephes) applied to the same uniforms; AS241 is accurate to ~1e-16.
     from scipy.special import ndtri
 
-    from simulators.kernels.numpy_backend import math_for
+    from diffbounds.simulators.kernels.numpy_backend import math_for
 
     ns = math_for("float64")
     with np.errstate(over="ignore"):

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from scipy import stats
 
-from simulators import GaussianMixture, sample, schedule, strategies
-from simulators.oracles import gaussian_chain_moments
-from simulators.scores import mixture_program
+from diffbounds.simulators import GaussianMixture, sample, schedule, strategies
+from diffbounds.simulators.oracles import gaussian_chain_moments
+from diffbounds.simulators.scores import mixture_program
 from tests.simulators._cuda_cases import mixture
 
 BACKENDS = ["numpy", "cpu"]
@@ -28,7 +28,7 @@ def _mixture(cov_type, d=3, K=3, seed=0):
 # ------------------------------------------------------------------ kernel score = mixture score
 @pytest.mark.parametrize("cov_type", ["isotropic", "diagonal", "full"])
 def test_kernel_score_family_equals_mixture_score(cov_type):
-    from simulators.kernels.numpy_backend import math_for
+    from diffbounds.simulators.kernels.numpy_backend import math_for
 
     mix = _mixture(cov_type, d=4, K=5)
     times = np.array([2.0, 0.7, 0.05, 1e-3])
@@ -43,7 +43,7 @@ def test_kernel_score_family_equals_mixture_score(cov_type):
 
 def test_kernel_score_far_from_all_components_is_finite():
     # Paper's Figure 1 mixture: responsibilities underflow unless done in the log domain.
-    from simulators.kernels.numpy_backend import math_for
+    from diffbounds.simulators.kernels.numpy_backend import math_for
 
     mix = GaussianMixture([0.999, 0.001], [[0.0], [10000.0]], [1.0, 1.0])
     family, P = mixture_program(mix, np.array([1e-9, 0.0]), "float64")
@@ -247,7 +247,7 @@ def test_rng_invariance_under_generic_dim_argument():
 @pytest.mark.parametrize("n_steps", [1, 3])
 def test_single_step_formula(n_steps):
     # One step from x_init with a zero score: x' = e^h x + sqrt(e^{2h} - 1) xi, xi = rng.normals.
-    from simulators import rng
+    from diffbounds.simulators import rng
 
     times = np.linspace(1.0, 0.5, n_steps + 1)
     x0 = np.ones((3, 2))

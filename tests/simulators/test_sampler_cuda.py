@@ -56,7 +56,7 @@ def test_gpu_equals_numpy(name):
 
 @pytest.mark.gpu
 def test_gpu_large_run_matches_cpu_and_is_finite():
-    from simulators import sample, schedule
+    from diffbounds.simulators import sample, schedule
     from tests.simulators._cuda_cases import mixture
 
     mix = mixture("isotropic", d=8, K=8)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulators import schedule
+from diffbounds.simulators import schedule
 
 
 def phase_lengths(T, t_stop):

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators import GaussianMixture, metrics, sample, schedule, strategies
-from simulators.score_errors import mixture_score, perturbed_score, uniform_error
+from diffbounds.simulators import GaussianMixture, metrics, sample, schedule, strategies
+from diffbounds.simulators.score_errors import mixture_score, perturbed_score, uniform_error
 
 MIX = GaussianMixture([0.5, 0.3, 0.2], [[-2.0, 0.0], [2.0, 1.0], [0.0, -3.0]], [0.5, 1.0, 0.3])
 DIRECTIONS = ["adversarial", "radial", "random", [1.0, 2.0]]

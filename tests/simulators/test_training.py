@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from scipy.optimize import lsq_linear
 
-from simulators import GaussianMixture, rng, sample
-from simulators._training._mixture import n_params, objective_and_grad, params_to_mixture
-from simulators.training import (
+from diffbounds.simulators import GaussianMixture, rng, sample
+from diffbounds.simulators._training._mixture import n_params, objective_and_grad, params_to_mixture
+from diffbounds.simulators.training import (
     FiniteERM,
     MixtureFit,
     TrainedScore,
@@ -242,7 +242,7 @@ def test_mixture_diagonal_and_restarts_only():
 
 
 def test_trained_score_plugs_into_the_sampler():
-    from simulators import schedule
+    from diffbounds.simulators import schedule
 
     times = schedule.exponential(2.0, 0.05, 8)
     x0 = Q2.sample(300, 1)
@@ -378,8 +378,8 @@ def test_error_needs_truth_and_points_need_d():
 def test_fitted_mixtures_run_inside_the_kernels(cov_type):
     """A MixtureFit is a kernel score: sample() evaluates the fitted per-step mixtures in the
     compiled kernels; the result equals the generic (Python call per step) path."""
-    from simulators import sample, schedule
-    from simulators.scores import KernelScore
+    from diffbounds.simulators import sample, schedule
+    from diffbounds.simulators.scores import KernelScore
 
     truth = GaussianMixture([0.4, 0.6], [[-1.0, 0.5], [1.5, -0.5]], [0.3, 0.6])
     times = schedule.exponential(2.0, 0.05, 6)
@@ -398,8 +398,8 @@ def test_trained_mixture_plugs_into_exact_1d_laws():
     """A trained score is a score model for law1d too: the law of the chain driven by the fitted
     per-step mixtures equals the law driven by the same scores given as a plain callable, and
     with many samples it is close (TV) to the exact-score chain's law."""
-    from simulators import schedule
-    from simulators.law1d import output_law
+    from diffbounds.simulators import schedule
+    from diffbounds.simulators.law1d import output_law
 
     truth = GaussianMixture([0.5, 0.5], [[-1.5], [1.0]], [0.3, 0.4])
     times = schedule.exponential(4.0, 0.05, 8)

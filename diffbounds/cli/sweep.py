@@ -46,7 +46,7 @@ def _store_arg(p):
 
 
 def _run(args):
-    from claims.sweep import load_sweep, run_sweep
+    from diffbounds.claims.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.file)
     summary = run_sweep(sweep, args.store, workers=args.workers, dask=args.dask,
@@ -59,18 +59,18 @@ def _run(args):
 
 
 def _failed_rows(store_path, sweep):
-    from claims.store import ResultStore
+    from diffbounds.claims.store import ResultStore
 
     with ResultStore(store_path, create=False) as store:
         return store.rows(sweep=sweep, status="failed")
 
 
 def _status(args):
-    from claims.store import ResultStore
+    from diffbounds.claims.store import ResultStore
 
     with ResultStore(args.store, create=False) as store:
         if args.file:
-            from claims.sweep import load_sweep
+            from diffbounds.claims.sweep import load_sweep
 
             sweep = load_sweep(args.file)
             done, failed = store.finished_keys(), store.failed_keys()
@@ -100,7 +100,7 @@ def _status(args):
 
 
 def _export(args):
-    from claims.store import ResultStore
+    from diffbounds.claims.store import ResultStore
 
     status = None if args.status == "all" else args.status
     with ResultStore(args.store, create=False) as store:

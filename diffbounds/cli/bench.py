@@ -23,7 +23,7 @@ def _run(args):
     import json
 
     if args.suite == "training":
-        from benchmarks import training
+        from diffbounds.benchmarks import training
 
         print("diffbounds bench --suite training: seconds per trained model (m, d=2)")
         report = training.run(m=args.n, n_times=args.steps)
@@ -33,7 +33,7 @@ def _run(args):
             print(f"wrote {args.json}")
         return 0
 
-    from benchmarks.sampler import format_table, run, write_json
+    from diffbounds.benchmarks.sampler import format_table, run, write_json
 
     print("diffbounds bench: standard workload (n particles, d=8, K=8, exponential schedule)")
     report = run(n=args.n, n_steps=args.steps, repeats=args.repeats, backends=args.backends,

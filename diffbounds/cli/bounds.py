@@ -43,7 +43,7 @@ def _parse_assignments(items: list[str], argument: str = "values") -> dict[str, 
 
 # ---- sub-commands ------------------------------------------------------------------------------
 def _cmd_list(args) -> int:
-    import bounds
+    from diffbounds import bounds
 
     sts = [bounds.get(k) for k in bounds.keys(args.prefix)]
     if args.json:
@@ -61,7 +61,7 @@ def _cmd_list(args) -> int:
 def _cmd_show(args) -> int:
     import sympy as sp
 
-    import bounds
+    from diffbounds import bounds
 
     st = bounds.get(args.key)
     info = st.as_dict()
@@ -100,7 +100,7 @@ def _cmd_show(args) -> int:
 
 
 def _cmd_eval(args) -> int:
-    import bounds
+    from diffbounds import bounds
 
     st = bounds.get(args.key)
     values = _parse_assignments(args.values)
@@ -124,8 +124,8 @@ def _cmd_eval(args) -> int:
 
 
 def _cmd_table(args) -> int:
-    import bounds
-    from bounds.tables import format_dependence, table_rows
+    from diffbounds import bounds
+    from diffbounds.bounds.tables import format_dependence, table_rows
 
     keys = args.keys or None
     if args.json:
@@ -150,7 +150,7 @@ def _cmd_table(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from bounds import checks
+    from diffbounds.bounds import checks
 
     report = checks.run_checks()
     bad = (sum(len(pc.mismatches) for pc in report["derivation"])
@@ -164,7 +164,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_compare(args) -> int:
-    import bounds
+    from diffbounds import bounds
 
     a, b = bounds.get(args.key_a), bounds.get(args.key_b)
     x = bounds.symbols.as_symbol(args.vary, argument="--vary")

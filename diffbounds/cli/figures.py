@@ -24,7 +24,7 @@ def _run(args):
     import matplotlib
 
     matplotlib.use("Agg")
-    import figures
+    from diffbounds import figures
 
     if args.list:
         for name, module in figures.FIGURES.items():

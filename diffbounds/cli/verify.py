@@ -39,8 +39,8 @@ def _fmt(x):
 
 
 def _run(args):
-    from claims.registry import CLAIMS, run_claims
-    from claims.selfcheck import CHECKS, run_checks
+    from diffbounds.claims.registry import CLAIMS, run_claims
+    from diffbounds.claims.selfcheck import CHECKS, run_checks
 
     only = args.only
     if only is not None:

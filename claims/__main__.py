@@ -1,5 +1,0 @@
-import sys
-
-from claims.cli import main
-
-sys.exit(main())

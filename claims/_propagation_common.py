@@ -1,0 +1,80 @@
+"""Shared helpers of the propagation claims (exact 1-D laws, bound terms, per-term constant fits)."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from diffbounds import bounds
+from diffbounds.claims.verdict import (
+    fit_term_constants,
+    held_out_check,
+    worst_held_out_index,
+)
+from diffbounds.simulators import GaussianMixture
+from diffbounds.simulators.law1d import output_law
+
+# The 1-D data law of the propagation claims: two well-separated components.
+MIXTURE_1D = GaussianMixture([0.5, 0.5], [[-2.0], [1.5]], [0.25, 0.5])
+T_HORIZON = 6.0
+T_STOP = 1e-2
+
+
+def tv_between(a, b):
+    """Discrete TV ½ Σ |P_a(cell) − P_b(cell)| on the union of both laws' cell edges (a lower
+    bound on TV between the two reconstructed densities), plus half their lost mass."""
+    edges = np.union1d(a.edges, b.edges)
+    return 0.5 * float(np.abs(np.diff(a.cdf(edges)) - np.diff(b.cdf(edges))).sum()) + 0.5 * (
+        a.lost_mass + b.lost_mass)
+
+
+def _laws(score, times, spacing):
+    """(law at spacing Δ, law at 2Δ): the second estimates the method error."""
+    return (output_law(score, times, grid={"spacing": spacing}),
+            output_law(score, times, grid={"spacing": 2 * spacing}))
+
+
+def _tv_and_error(score, times, spacing, target):
+    fine, coarse = _laws(score, times, spacing)
+    tv = fine.tv(target)
+    return tv, abs(tv - coarse.tv(target)) + fine.lost_mass, fine
+
+
+def bound_terms(statement, **values):
+    """The additive terms B_i of a bound (constants set to 1), evaluated: (array (r, n), names)."""
+    body = sp.expand(statement.expr.subs({c: 1 for c in statement.constants}))
+    terms = sp.Add.make_args(body)
+    syms = sorted(body.free_symbols, key=str)
+    n = max(np.size(v) for v in values.values())
+    vals = [np.asarray(values[str(s)], float) for s in syms]
+    out = [np.broadcast_to(np.asarray(sp.lambdify(syms, t, "numpy")(*vals), float), (n,))
+           for t in terms]
+    return np.array(out), [str(t) for t in terms]
+
+
+def term_exponent(statement, symbol):
+    """Exponent of ``symbol`` in the sum of the bound's additive terms that contain it."""
+    sym = bounds.symbols.as_symbol(symbol)
+    body = sp.expand(statement.expr.subs({c: 1 for c in statement.constants}))
+    return float(bounds.exponent(sp.Add(*[a for a in sp.Add.make_args(body)
+                                          if sym in a.free_symbols]), symbol))
+
+
+def fit_terms(measured, terms, calibration, uncertainty=0.0):
+    """Per-term constants, prediction Σ C_i B_i, max C_i, held-out verdict and worst ratio."""
+    consts = fit_term_constants(measured, terms, calibration)
+    predicted = consts @ terms
+    ok, worst = held_out_check(measured, predicted, calibration, 1.0, uncertainty)
+    return consts, predicted, float(consts.max()), ok, worst
+
+
+def _m2(mixture):
+    return float(np.sqrt(mixture.second_moment()))
+
+
+def _column(rows, key):
+    return np.array([r[key] for r in rows], dtype=float)
+
+
+def _worst_point(points, measured, predicted, calibration, unc=0.0):
+    return points[worst_held_out_index(measured, predicted, calibration, unc)]

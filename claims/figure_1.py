@@ -1,0 +1,149 @@
+"""Claim ``figure_1``: Figure 1 (right panel): P[ERM error > 0] in L² and in D^δ vs m (§4, Lemma 4.1).
+
+Measure per grid point, grid and verdict; registered in ``claims.registry``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from scipy import stats
+
+from diffbounds.bounds import instances
+from diffbounds.claims._claim import Claim
+from diffbounds.claims._training_common import (
+    _CHUNK,
+    _FIG1_TAG,
+    FAMILY_ALPHA,
+    _check_count,
+    _check_pos,
+    _check_prob,
+    _column,
+    clopper_pearson,
+    pair_scores,
+)
+from diffbounds.claims.verdict import (
+    ClaimRecord,
+)
+from diffbounds.simulators import GaussianMixture, metrics
+
+FIGURE1_DOC = """Figure 1 (right panel): P[ERM error > 0] in L² and in D^δ vs m (§4, Lemma 4.1).
+
+p₁ = (1−η)N(0,1) + ηN(−R,1), p₂ its mirror (η = 0.001, R = 10⁴, δ = 0.01). Each seed draws m
+samples of p₁ in Setting 1.1 at σ = 1 (component label ~ Bernoulli(η), x = ∓R·label + z,
+target −z) and takes the exact ERM over {s₁, s₂} of eq. (4): both empirical losses are
+summed and compared, ties broken by a fair coin of the seed's generator. Vectorized over
+seeds (``pair_scores``, identical to the mixtures' scores); the outcome is simulated, not
+computed from the prediction. With R = 10⁴ the far-component posterior underflows to 0 at
+every main-component point, so there s₁ = s₂ bit for bit: the losses tie exactly unless a far
+sample was drawn, and then s₁ wins by ≈ R² per far sample. Hence P[L² error > 0] =
+P[ERM = s₂] = ½(1−η)^m exactly (E_{p₁}‖s₂ − s₁‖² ≈ ηR² = 10⁵ when it errs).
+D^δ: D^δ_{p₁}(s₂, s₁) is the (1−δ)-quantile of |s₂ − s₁| under p₁; |s₂ − s₁| ≈ 2R/σ² only on
+the far component (mass η < δ) and ≈ R·e^{R|x| − R²/2} ≈ 10^{−2·10⁷} elsewhere, so D^δ is
+mathematically positive but ~10^{−2.2·10⁷}: zero in float64. "Error > 0 in D^δ" is measured
+as the upper end of the 99% order-statistic interval (``metrics.quantile_error_interval``) of
+|s₂ − s₁| on 20 000 samples of p₁ being > 0; the exact log₁₀ D^δ is in ``details``.
+Verdict: at every m, ½(1−η)^m lies in the Clopper–Pearson interval of the measured L²
+failure rate, and 0 in that of the D^δ failure rate; the intervals have confidence
+1 − 0.01/(number of m) each (Bonferroni), so a true prediction is rejected somewhere with
+probability ≤ 1%. No constant is fitted (the prediction is exact)."""
+
+
+def _figure1_measure(m, eta, R, delta, n_seeds, seed):
+    m, n = _check_count("m", m), _check_count("n_seeds", n_seeds)
+    eta, delta, R = _check_prob("eta", eta), _check_prob("delta", delta), _check_pos("R", R)
+    gen = np.random.default_rng([_check_count("seed", seed, 0), m, _FIG1_TAG])
+    chose_s2 = np.empty(n, bool)
+    tied = np.empty(n, bool)
+    n_far = np.empty(n, np.int64)
+    chunk = max(1, _CHUNK // m)
+    for s0 in range(0, n, chunk):
+        b = min(chunk, n - s0)
+        far = gen.random((b, m)) < eta
+        z = gen.standard_normal((b, m))
+        x = np.where(far, -R, 0.0) + z
+        s1, s2 = pair_scores(x, eta, R)
+        loss1 = np.square(s1 + z).sum(axis=1)  # target −z/σ² at σ = 1
+        loss2 = np.square(s2 + z).sum(axis=1)
+        coin = gen.random(b) < 0.5
+        sl = slice(s0, s0 + b)
+        tied[sl] = loss1 == loss2
+        chose_s2[sl] = (loss2 < loss1) | (tied[sl] & coin)
+        n_far[sl] = far.sum(axis=1)
+    d_s2 = _figure1_quantile_error(eta, R, delta)
+    return dict(l2_failures=int(chose_s2.sum()),
+                quantile_failures=int(chose_s2.sum()) if d_s2 > 0 else 0,
+                n_seeds=n, ties=int(tied.sum()), no_far_sample=int((n_far == 0).sum()),
+                quantile_error_s2_upper=d_s2)
+
+
+@functools.lru_cache(maxsize=16)
+def _figure1_quantile_error(eta, R, delta, n=20_000, seed=7):
+    """Upper end of the 99% interval of D^δ_{p₁}(s₂, s₁) from n samples of p₁."""
+    p1 = GaussianMixture([1 - eta, eta], [[0.0], [-R]], [1.0, 1.0])
+    x = p1.sample(n, seed=seed)[:, 0]
+    s1, s2 = pair_scores(x, eta, R)
+    return float(metrics.quantile_error_interval(s2, s1, delta, confidence=0.99)[1])
+
+
+def log10_quantile_error_pair(eta, R, delta, sigma=1.0):
+    """Exact log₁₀ D^δ_{p₁}(s₂, s₁) (Lemma 4.1 pair, η < δ): the far component (mass η) lies
+    above the quantile, so it is |s₂ − s₁| at u with 2(1−η)Φ̄(u/σ) = δ − η."""
+    eta, delta = _check_prob("eta", eta), _check_prob("delta", delta)
+    if not delta > eta:
+        raise ValueError(f"delta: this closed form needs delta > eta (the far component "
+                         f"inside the δ tail), got delta = {delta:g}, eta = {eta:g}")
+    u = sigma * stats.norm.isf((delta - eta) / (2 * (1 - eta)))
+    a = math.log(eta) - math.log1p(-eta)
+    c = R * R / (2 * sigma * sigma)
+    lg = np.logaddexp(-np.logaddexp(0, -(a + R * u / sigma**2 - c)),
+                      -np.logaddexp(0, -(a - R * u / sigma**2 - c)))
+    return float((math.log(R / sigma**2) + lg) / math.log(10))
+
+
+def _figure1_grid(quick):
+    exps = np.arange(1.0, 5.01, 0.5) if quick else np.arange(1.0, 5.01, 0.25)
+    n = 400 if quick else 4000
+    return [dict(m=int(round(10**e)), n_seeds=n) for e in exps]
+
+
+def _figure1_verdict(points, rows):
+    p0 = points[0]
+    eta, R, delta = p0["eta"], p0["R"], p0["delta"]
+    m = _column(points, "m")
+    n = _column(rows, "n_seeds")
+    k2, kq = _column(rows, "l2_failures"), _column(rows, "quantile_failures")
+    conf = 1.0 - FAMILY_ALPHA / len(points)
+    lo2, hi2 = clopper_pearson(k2, n, conf)
+    loq, hiq = clopper_pearson(kq, n, conf)
+    pred = 0.5 * (1.0 - eta) ** m
+    ok_l2 = (lo2 <= pred) & (pred <= hi2)
+    ok_q = loq <= 0.0
+    l2_fail, q_fail = k2 / n, kq / n
+    gap = instances.lemma_4_1_l2_gap(R, math.sqrt(eta) * R, 1.0)
+    return ClaimRecord(
+        name="figure_1", statements=["gupta2024.lemma_4_1", "gupta2024.lemma_4_1_l2_gap"],
+        params=dict(eta=eta, R=R, delta=delta, sigma=1.0, m=m, n_seeds=n,
+                    seed=p0["seed"], confidence_per_point=conf, family_alpha=FAMILY_ALPHA),
+        predicted=dict(m=m, l2_failure=pred, quantile_failure=np.zeros_like(pred)),
+        measured=dict(m=m, l2_failure=l2_fail, quantile_failure=q_fail),
+        ratio=dict(l2_failure=l2_fail / pred),
+        holds=bool(ok_l2.all() and ok_q.all()), fitted_constant=None,
+        uncertainty=dict(l2_lower=lo2, l2_upper=hi2, quantile_lower=loq, quantile_upper=hiq),
+        details=dict(
+            l2_within_interval=ok_l2, quantile_within_interval=ok_q,
+            ties=_column(rows, "ties"), no_far_sample=_column(rows, "no_far_sample"),
+            quantile_error_s2_upper=_column(rows, "quantile_error_s2_upper"),
+            log10_quantile_error_s2_exact=log10_quantile_error_pair(eta, R, delta),
+            l2_error_s2=gap, one_over_eta=1.0 / eta,
+            multiple_testing="Bonferroni: each interval at confidence 1 - 0.01/len(m)"))
+
+
+FIGURE_1 = Claim(
+    "figure_1", ("gupta2024.lemma_4_1", "gupta2024.lemma_4_1_l2_gap"),
+    dict(m=1000, eta=1e-3, R=1e4, delta=1e-2, n_seeds=400, seed=11),
+    _figure1_measure, _figure1_grid, _figure1_verdict, FIGURE1_DOC)
+
+CLAIM = FIGURE_1

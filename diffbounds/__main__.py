@@ -1,0 +1,5 @@
+import sys
+
+from diffbounds.cli import main
+
+sys.exit(main())

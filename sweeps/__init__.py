@@ -1,0 +1,1 @@
+"""The bundled sweep files (``*.toml``), addressable by name: ``diffbounds sweep run quick``."""
