@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from diffbounds.simulators import GaussianMixture, integrator_coefficients, sample, schedule
+from diffbounds.simulators import GaussianMixture, sample, schedule
 from diffbounds.simulators.law1d import GridLaw, _cell_kernels, output_law
 from diffbounds.simulators.oracles import gaussian_chain_moments
 from diffbounds.simulators.scores import MixtureScore
+from tests.simulators._integrator import exponential_integrator
 
 MIX = GaussianMixture([0.3, 0.7], [-2.0, 1.5], [0.05, 0.3])
 
@@ -63,7 +64,7 @@ def test_gaussian_target_matches_linear_recursion(name, times, mu, var):
 def test_small_steps_have_c_below_the_spacing():
     # guards the "c<<spacing" case above: it must exercise the exact cell kernels
     law = output_law(_gauss(0.5, 0.02), _TINY_LAST)
-    c = integrator_coefficients(_TINY_LAST)[:, 2]
+    c = exponential_integrator(_TINY_LAST)[:, 2]
     assert c[-4] < law.spacing and c[-2] < 2 * law.spacing
 
 
@@ -79,7 +80,7 @@ def test_minus_x_score_is_a_closed_form_gaussian():
     times = schedule.exponential(5.0, 1e-2, 40)
     law = output_law(lambda x, t: -x, times)
     m, v = 0.0, 1.0
-    for a, b, c in integrator_coefficients(times):
+    for a, b, c in exponential_integrator(times):
         m, v = (a - b) * m, (a - b) ** 2 * v + c * c
     assert abs(law.mean() - m) < 1e-8 and abs(law.var() - v) < 1e-8
     assert law.tv(_gauss(m, v)) < 1e-6
