@@ -271,10 +271,10 @@ def _exact_ot(a: np.ndarray, b: np.ndarray, M: np.ndarray, num_iter_max: int) ->
     POT's network simplex works in floating point: when the costs span many orders of magnitude
     (a few far-away points), its potentials grow to the largest cost and reduced costs of the
     small entries drown in rounding, so it can stop at a suboptimal plan and say nothing
-    (issue 9 §6: +0.9% on 300 points plus one far point shared by both sets). So every solution
+    (issue 9 §6: +0.4% on 300 points plus one far point shared by both sets). So every solution
     is checked: the plan's cost P must exceed the dual bound D of ``_duality_gap``, less its
-    rounding allowance, by at most ``_GAP_RTOL``·P + ``_GAP_ATOL``·median(M). If not, the problem is re-solved with the
-    costs capped, M′ = min(M, C), C growing by ``_CAP_GROWTH`` from the largest row/column
+    rounding allowance, by at most ``_GAP_RTOL``·P + ``_GAP_ATOL``·median(M). If not, the
+    problem is re-solved with the costs capped, M′ = min(M, C), C growing by ``_CAP_GROWTH`` from the largest row/column
     minimum of M (every plan uses an entry at least that large): a plan optimal for M′ that
     uses no capped entry is optimal for M, since ⟨π, M⟩ ≥ ⟨π, M′⟩ ≥ ⟨π*, M′⟩ = ⟨π*, M⟩ for
     every π; its gap is certified on M′, whose small range keeps the potentials small (plan

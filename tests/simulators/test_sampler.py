@@ -64,11 +64,12 @@ def test_integrator_oracle_matches_quadrature():
 
     times = np.array([3.0, 1.0, 0.1, 0.1 - 1e-7])
     got = exponential_integrator(times)
-    for (a, b, c), h in zip(got, -np.diff(times)):
+    for (a, b, c), h in zip(got, -np.diff(times), strict=True):
         with mpmath.workdps(40):
             hq = mpmath.mpf(float(h))
-            bq = 2 * mpmath.quad(lambda r: mpmath.exp(hq - r), [0, hq])
-            cq = mpmath.sqrt(2 * mpmath.quad(lambda r: mpmath.exp(2 * (hq - r)), [0, hq]))
+            bq = 2 * mpmath.quad(lambda r, hq=hq: mpmath.exp(hq - r), [0, hq])
+            cq = mpmath.sqrt(2 * mpmath.quad(lambda r, hq=hq: mpmath.exp(2 * (hq - r)),
+                                              [0, hq]))
             assert abs(a - float(mpmath.exp(hq))) <= 1e-15 * a
             assert abs(b - float(bq)) <= 1e-15 * b and abs(c - float(cq)) <= 1e-15 * c
 
