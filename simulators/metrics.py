@@ -274,10 +274,10 @@ def _exact_ot(a: np.ndarray, b: np.ndarray, M: np.ndarray, num_iter_max: int) ->
     (issue 9 §6: +0.4% on 300 points plus one far point shared by both sets). So every solution
     is checked: the plan's cost P must exceed the dual bound D of ``_duality_gap``, less its
     rounding allowance, by at most ``_GAP_RTOL``·P + ``_GAP_ATOL``·median(M). If not, the
-    problem is re-solved with the costs capped, M′ = min(M, C), C growing by ``_CAP_GROWTH`` from the largest row/column
-    minimum of M (every plan uses an entry at least that large): a plan optimal for M′ that
-    uses no capped entry is optimal for M, since ⟨π, M⟩ ≥ ⟨π, M′⟩ ≥ ⟨π*, M′⟩ = ⟨π*, M⟩ for
-    every π; its gap is certified on M′, whose small range keeps the potentials small (plan
+    problem is re-solved with the costs capped, M′ = min(M, C), C growing by ``_CAP_GROWTH``
+    from the largest row/column minimum of M (every plan uses an entry at least that large): a
+    plan optimal for M′ that uses no capped entry is optimal for M, since
+    ⟨π, M⟩ ≥ ⟨π, M′⟩ ≥ ⟨π*, M′⟩ = ⟨π*, M⟩ for every π; its gap is certified on M′, whose small range keeps the potentials small (plan
     entries at the rounding level of the marginals, ≤ 64 ε max(a, b), on capped cells are
     float dust of POT's mass balancing and are dropped).
     RuntimeError when no cap up to max M gives a certified optimum, or when the simplex stops
