@@ -277,9 +277,10 @@ def _exact_ot(a: np.ndarray, b: np.ndarray, M: np.ndarray, num_iter_max: int) ->
     problem is re-solved with the costs capped, M′ = min(M, C), C growing by ``_CAP_GROWTH``
     from the largest row/column minimum of M (every plan uses an entry at least that large): a
     plan optimal for M′ that uses no capped entry is optimal for M, since
-    ⟨π, M⟩ ≥ ⟨π, M′⟩ ≥ ⟨π*, M′⟩ = ⟨π*, M⟩ for every π; its gap is certified on M′, whose small range keeps the potentials small (plan
-    entries at the rounding level of the marginals, ≤ 64 ε max(a, b), on capped cells are
-    float dust of POT's mass balancing and are dropped).
+    ⟨π, M⟩ ≥ ⟨π, M′⟩ ≥ ⟨π*, M′⟩ = ⟨π*, M⟩ for every π; its gap is certified on M′, whose
+    small range keeps the potentials small (plan entries at the rounding level of the
+    marginals, ≤ 64 ε max(a, b), on capped cells are float dust of POT's mass balancing and
+    are dropped).
     RuntimeError when no cap up to max M gives a certified optimum, or when the simplex stops
     at ``num_iter_max``.
     """
