@@ -318,6 +318,24 @@ class ProductLaw:
     perp_mean: np.ndarray
     perp_var: float
 
+    def __post_init__(self):
+        if not isinstance(self.line, GridLaw):
+            raise TypeError(f"line: expected a GridLaw, got {type(self.line).__name__}")
+        v = np.asarray(self.direction, dtype=np.float64)
+        if v.ndim != 1 or v.size == 0 or abs(float(np.linalg.norm(v)) - 1.0) > 1e-12:
+            raise ValueError("direction: must be a unit vector of shape (d,)")
+        m = np.asarray(self.perp_mean, dtype=np.float64)
+        if m.shape != v.shape or not np.all(np.isfinite(m)):
+            raise ValueError(f"perp_mean: must be finite with shape {v.shape}")
+        if v.size > 1 and abs(float(m @ v)) > 1e-10 * max(1.0, float(np.linalg.norm(m))):
+            raise ValueError("perp_mean: must be orthogonal to direction")
+        var = float(self.perp_var)
+        if not (math.isfinite(var) and var > 0):
+            raise ValueError(f"perp_var: must be a finite float > 0, got {self.perp_var!r}")
+        object.__setattr__(self, "direction", v)
+        object.__setattr__(self, "perp_mean", m)
+        object.__setattr__(self, "perp_var", var)
+
     @property
     def dim(self) -> int:
         return int(self.direction.size)
@@ -529,6 +547,9 @@ def frontier_1d(p, q, eps, *, atoms: int = _FRONTIER_ATOMS):
         elif not isinstance(law, GridLaw):
             raise TypeError(f"{name}: expected a GridLaw or a 1-D GaussianMixture, got "
                             f"{type(law).__name__}")
+    for name, law in (("p", p), ("q", q)):
+        if isinstance(law, GridLaw):
+            law._check_lost_mass(f"frontier_1d ({name})", 1e-12)
     atoms = check_int("atoms", atoms, 64)
     eps_arr = np.atleast_1d(np.asarray(eps, dtype=np.float64))
     if eps_arr.ndim != 1 or not np.all((eps_arr >= 0.0) & (eps_arr < 1.0)):

@@ -251,3 +251,12 @@ def test_mixtures_and_errors_outside_the_family_raise_saying_why():
         law.tv(GaussianMixture([1.0], [np.zeros(4)], [1.0]))
     with pytest.raises(ValueError, match="times"):
         output_law(mix, [0.1, 1.0])
+    with pytest.raises(ValueError, match="perp_mean"):
+        ProductLaw(law.line, law.direction, law.direction, 1.0)
+    with pytest.raises(ValueError, match="direction"):
+        ProductLaw(law.line, 2 * law.direction, law.perp_mean, 1.0)
+    with pytest.raises(ValueError, match="perp_var"):
+        ProductLaw(law.line, law.direction, law.perp_mean, -1.0)
+    lossy = GridLaw(np.array([0.3, 0.3]), 0.1, 0, lost_mass=0.4)
+    with pytest.raises(ValueError, match="lost_mass"):
+        frontier_1d(lossy, GaussianMixture([1.0], [0.0], [1.0]), 0.1)
