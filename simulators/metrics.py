@@ -385,6 +385,13 @@ def sliced_w2(
     Directions are i.i.d. uniform on the sphere from ``np.random.default_rng(seed)`` (no global
     RNG) and passed to ``ot.sliced_wasserstein_distance``. Each projection is 1-Lipschitz, so
     for every draw sliced_w2 ≤ w2 exactly: it is a lower bound on W2, usable at any size.
+
+    That bound is between the *empirical* laws. Against the population W2 (exact product
+    laws, ``benchmarks/estimator_power.py``, 200 directions): a discrepancy along one direction
+    shows at about W2/√d (exact W2 2.5–2.7: sliced 1.8 in d = 2, 0.95 in d = 8, 0.45 in
+    d = 32), and sampling noise puts a floor of 0.04–0.14 (n = 2000 / 600) under it, above the
+    population W2 when that is small (0.135 ± 0.04 against an exact 0.039 in d = 2, n = 600):
+    it stops resolving W2 ≲ 0.1 at these sizes, and a W2 excess of size Δ needs Δ/√d ≳ 0.1.
     """
     xa = _as_samples("x", x)
     ya = _as_samples("y", y)
@@ -482,6 +489,15 @@ def closeness_frontier(
     If ``y_null`` is None, y is split into its first and second halves (i.i.d. order assumed)
     and null = γ(ε) for (first half, second half); smaller samples make this null level
     conservative (biased upwards). ``null_method`` records which was used.
+
+    Power (measured against exact product laws, ``benchmarks/estimator_power.py``; sizes of
+    claim ``frontier_w2``, ε = 0.5, 5 seeds at n = 600 and 3 at n = 2000): the null level grows
+    with d — 0.044 / 0.71 / 2.64 (n = 600) and 0.024 / 0.61 / 2.51 (n = 2000) in d = 2 / 8 / 32
+    — but spreads little (SD ≤ 0.012), so the excess γ(ε) − null still moves with a true
+    excess; its SD is 0.02–0.03 at n = 600 and 0.01–0.02 at n = 2000, so it stops resolving
+    true excesses below ≈ 0.05 (n = 600) and ≈ 0.03 (n = 2000) in every d ≤ 32. It is biased
+    upwards in d ≥ 8: 0.15 against an exact frontier in [0.07, 0.08] (d = 8, n = 600), 0.14
+    against [0.108, 0.113] (d = 32, n = 2000).
     """
     xa = _as_samples("x", x)
     ya = _as_samples("y", y)
@@ -561,6 +577,12 @@ def tv_halfspace_lower_bound(
     x only up to sampling error; ``lower_bound`` = statistic − DKW margin is a lower bound on
     TV(P, Q) with probability ≥ 1 − alpha (x i.i.d. from P, directions independent of x).
     (Against the empirical law itself TV(P̂, Q) = 1 for continuous Q, which is uninformative.)
+
+    Power (exact product laws, ``benchmarks/estimator_power.py``; n = 600 / 2000, 64 random
+    directions): the statistic's noise floor is ≈ 0.05 / 0.035 (it reads 0.04–0.07 where the
+    exact TV is 0.003–0.075), and ``lower_bound`` is 0 there: it stops resolving TV below the
+    margin, 0.081 (n = 600) / 0.044 (n = 2000). For a TV of 0.53 along one direction v it gives
+    0.44–0.49 in d = 2 and 8, 0.39–0.46 in d = 32 (random directions rarely meet v).
     """
     xa = _as_samples("x", x)
     n_directions = _check_positive_int("n_directions", n_directions)
