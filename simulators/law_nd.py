@@ -47,14 +47,15 @@ product q^v ⊗ N(m_g, σ_g² I_⊥):
   non-central χ² probabilities with d − 1 degrees of freedom (the radius of the orthogonal
   part, offset along the mean difference), normal ones when σ_f = σ_g. The w-part is 6-point
   Gauss–Legendre in every cell of the 1-D factor; the error is estimated against the
-  cell-constant density and returned (``tv_estimate``).
+  cell-constant density and returned (``tv_estimate``; measured errors against closed forms
+  are ~1e-11, the estimate ~1e-6, so it is conservative).
 - The closeness frontier γ*(ε)² = min over sub-couplings of mass 1 − ε of the transport cost
   (``metrics.closeness_frontier``'s notion) is bracketed (``ProductLaw.closeness_frontier``):
   below by the sum of 1-D frontiers of coordinate blocks (v; the mean difference of the
   Gaussian factors; the radius of the rest), above by the 1-D frontier of the v-factors plus
-  (1 − ε)·W2²(f, g); both are 0 once ε ≥ TV. The bracket closes when the Gaussian factors
-  agree. The 1-D frontier of continuous laws is
-  computed exactly for fine quantile discretisations (``frontier_1d``).
+  (1 − ε)·W2²(f, g); both are 0 once ε ≥ TV, and both equal W2 at ε = 0. The bracket closes
+  when the Gaussian factors agree. The 1-D frontier of continuous laws is computed exactly for
+  fine quantile discretisations (``frontier_1d``), with a discretisation error estimate.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special, stats
+
 from diffbounds.simulators._validate import check_int, check_seed
 from diffbounds.simulators.law1d import _GL_U, _GL_W, GridLaw
 from diffbounds.simulators.law1d import output_law as _output_law_1d
@@ -70,7 +73,6 @@ from diffbounds.simulators.mixture import GaussianMixture
 from diffbounds.simulators.sampler import _check_times, integrator_coefficients
 from diffbounds.simulators.score_errors import PerturbedScore
 from diffbounds.simulators.scores import MixtureScore
-from scipy import special, stats
 
 __all__ = [
     "ExponentialIntegrator",
