@@ -284,34 +284,6 @@ class GridLaw:
                               ad)
         return float(min(1.0, 0.5 * (inside.sum() + q_left + q_right)))
 
-    def _excess_mass(self, target, kappa) -> np.ndarray:
-        """∫ (p − κ q)₊ for each κ ≥ 0 in ``kappa`` (1-D array), q the 1-D mixture ``target``.
-
-        The building block of TV between product laws (``law_nd``): TV(p⊗f, q⊗g) =
-        E_{z∼f}[∫ (p − κ(z) q)₊], κ = g/f. Same in-cell model as ``tv``: p − κq linear in each
-        cell with the exact cell integral d_j = M_j − κ Q_j and the centred-difference slope
-        s_j (the target's masses in the virtual cells −1 and G outside the grid, where p = 0
-        and the integrand vanishes); ∫ (d + s u)₊ du over the cell is max(d, 0) without a sign
-        change (|s| ≤ 2|d|) and (d + |s|/2)² / (2|s|) with one. No cancellation for large κ;
-        values lie in [0, total mass]. Error as ``tv``'s (O(Δ³ |(p − κq)″|) per sign change).
-        """
-        kappa = np.asarray(kappa, dtype=np.float64)
-        outer = (self.start + np.arange(-1, self.cells + 2) - 0.5) * self.spacing
-        Q_ext = _cell_masses(target, outer)  # cells −1 .. G
-        out = np.empty(kappa.size)
-        step = max(1, 4_000_000 // (self.cells + 2))
-        for i in range(0, kappa.size, step):
-            k = kappa[i:i + step, None]
-            d_ext = -k * Q_ext[None, :]
-            d_ext[:, 1:-1] += self.mass[None, :]
-            d = d_ext[:, 1:-1]
-            s = np.abs(0.5 * (d_ext[:, 2:] - d_ext[:, :-2]))
-            crossing = s > 2.0 * np.abs(d)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cross = (d + 0.5 * s) ** 2 / (2.0 * np.where(crossing, s, 1.0))
-            out[i:i + step] = np.where(crossing, cross, np.maximum(d, 0.0)).sum(axis=1)
-        return np.clip(out, 0.0, self.total_mass())
-
     def _nodes(self):
         """Gauss–Legendre nodes in every cell: x and the density · Δ there."""
         M, S = self.mass, self._slopes()
