@@ -496,11 +496,12 @@ def closeness_frontier(
     Power (measured against exact product laws, ``benchmarks/estimator_power.py``; sizes of
     claim ``frontier_w2``, ε = 0.5, 5 seeds at n = 600 and 3 at n = 2000): the null level grows
     with d — 0.044 / 0.71 / 2.64 (n = 600) and 0.024 / 0.61 / 2.51 (n = 2000) in d = 2 / 8 / 32
-    — but spreads little (SD ≤ 0.012), so the excess γ(ε) − null still moves with a true
-    excess; its SD is 0.02–0.03 at n = 600 and 0.01–0.02 at n = 2000, so it stops resolving
-    true excesses below ≈ 0.05 (n = 600) and ≈ 0.03 (n = 2000) in every d ≤ 32. It is biased
-    upwards in d ≥ 8: 0.15 against an exact frontier in [0.07, 0.08] (d = 8, n = 600), 0.14
-    against [0.108, 0.113] (d = 32, n = 2000).
+    — but spreads little (SD ≤ 0.012), so the excess γ(ε) − null still moves with a true excess.
+    At a true γ* of 0 it reads +0.001 / +0.016 / +0.037 (SD 0.003 / 0.019 / 0.020) at n = 600
+    and +0.001 / +0.005 / +0.013 (SD ≤ 0.003) at n = 2000; at a true γ* of 0.04–0.11 (a score
+    error along one direction) it reads 0.05–0.16, overstating by up to +0.08 in d ≥ 8. So at
+    n = 600 it stops resolving excesses below ≈ 0.05 in d = 2 and ≈ 0.08 in d = 8 and 32, and
+    at n = 2000 below ≈ 0.03 in every d ≤ 32.
     """
     xa = _as_samples("x", x)
     ya = _as_samples("y", y)
