@@ -144,6 +144,34 @@ def test_tv_two_isotropic_gaussians_equal_variances(d, delta):
     assert abs(est.value - (2 * special.ndtr(delta / (2 * math.sqrt(0.3))) - 1)) <= est.error
 
 
+@pytest.mark.parametrize("d", [2, 64, 10_000])
+def test_tv_nearly_equal_variances_is_continuous(d):
+    # η = 1e-9: SciPy's ncx2 would need non-centrality ~1e17 (NaN); the conditioned form must
+    # meet the equal-variance closed form, TV changing by O(η √d) only
+    perp = np.zeros(d)
+    perp[1] = 0.3
+    law = _gauss_product(d, 0.0, 0.3 * (1 + 1e-9), perp)
+    est = law.tv_estimate(GaussianMixture([1.0], [np.zeros(d)], [0.3]))
+    exact_equal = 2 * special.ndtr(0.3 / (2 * math.sqrt(0.3))) - 1
+    assert abs(est.value - exact_equal) <= est.error + 1e-9 * math.sqrt(d)
+
+
+@pytest.mark.parametrize("d, rel", [(2, 1e-2), (64, -1e-2), (10_000, 1e-2)])
+def test_tv_two_forms_of_the_gaussian_factor_agree(d, rel, monkeypatch):
+    # the non-central χ² form and the form conditioned on ‖rest‖² are independent
+    # computations of the same G⁺; where both are valid they agree to rounding
+    from diffbounds.simulators import law_nd
+
+    perp = np.zeros(d)
+    perp[1] = 0.3
+    law = _gauss_product(d, 0.0, 0.3 * (1 + rel), perp)
+    target = GaussianMixture([1.0], [np.zeros(d)], [0.3])
+    a = law.tv(target)
+    monkeypatch.setattr(law_nd, "_NCX2_MAX_NC", 0.0)
+    b = law.tv(target)
+    assert abs(a - b) < 1e-11
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("d, delta, v1, v2", [(3, 0.5, 0.3, 0.2), (8, 0.3, 0.3, 0.33)])
 def test_tv_unequal_means_and_variances_against_2d_quadrature(d, delta, v1, v2):
