@@ -10,7 +10,9 @@ Oracles and tolerance models:
 - Distances: two isotropic Gaussians in closed form — W2² (|Δμ|² + d(σ₁ − σ₂)²), KL, TV with
   equal means (χ²_d CDFs) or equal variances (2Φ(δ/2σ) − 1) — in d up to 10⁴; the TV must be
   within its own stated error; a slow test against SciPy 2-D quadrature with unequal means and
-  variances.
+  variances; for a non-Gaussian 1-D factor, a Monte-Carlo estimate E_p[(1 − q/p)₊] with exact
+  densities at exact draws (5 standard errors); the two forms of the Gaussian factor's
+  integrand (non-central χ² and conditioned on ‖rest‖²) against each other.
 - The 1-D frontier: POT's dense partial-transport LP on the same atoms (an independent
   algorithm), W2 at ε = 0, and γ* ≈ 0 once ε ≥ TV (a sub-coupling of mass 1 − TV at zero cost
   exists for continuous laws; the discretisation leaves O(1/atoms)).
