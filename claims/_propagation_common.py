@@ -20,6 +20,18 @@ T_HORIZON = 6.0
 T_STOP = 1e-2
 
 
+def scaled_score(mixture, factor):
+    """The exact score of ``mixture`` times ``factor``: ``factor`` = ½ is the sampler bug that
+    replaces the exponential integrator's drift 2(e^h − 1)·s by (e^h − 1)·s (a negative
+    control)."""
+    factor = float(factor)
+
+    def score(x, t):
+        return factor * mixture.at(float(t)).score(x)
+
+    return score
+
+
 def tv_between(a, b):
     """Discrete TV ½ Σ |P_a(cell) − P_b(cell)| on the union of both laws' cell edges (a lower
     bound on TV between the two reconstructed densities), plus half their lost mass."""

@@ -139,7 +139,7 @@ def test_figure1_bad_input():
 def test_lemma41_quick_holds_with_unit_constant():
     """Oracle: the gap equals ε²/σ² to leading order (c ≈ 1) and matches the adaptive
     quadrature of ``bounds.instances`` (1e-8 rel.); TV/η = erf(R/√2σ) ≈ 1."""
-    rec = LEMMA_4_1.run(quick=True)
+    rec = LEMMA_4_1.run(quick=True, controls=False)
     d = _well_formed(rec, "lemma_4_1")
     assert rec.holds
     assert rec.fitted_constant == pytest.approx(1.0, rel=1e-6)
@@ -174,7 +174,7 @@ def test_lemma42_quick_record_and_literal_report():
     population error ~100 orders of magnitude below the claim (reported, paper-notes §6.2)."""
     from diffbounds.claims.lemma_4_2 import LEMMA_4_2
 
-    rec = LEMMA_4_2.run(quick=True)
+    rec = LEMMA_4_2.run(quick=True, controls=False)
     d = _well_formed(rec, "lemma_4_2")
     assert rec.holds and 0.3 < rec.fitted_constant < 1.0
     lit = d["details"]["other_crossovers"]["literal"]
@@ -269,7 +269,7 @@ def test_sample_complexity_bad_input():
 def test_sample_complexity_quick_holds():
     from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
 
-    assert C.run(quick=True).holds
+    assert C.run(quick=True, controls=False).holds
 
 
 # ---------------------------------------------------------------------------- end_to_end
