@@ -18,6 +18,30 @@ from diffbounds.simulators.law1d import output_law
 MIXTURE_1D = GaussianMixture([0.5, 0.5], [[-2.0], [1.5]], [0.25, 0.5])
 T_HORIZON = 6.0
 T_STOP = 1e-2
+# Ledger keys (claims.ledger) of Corollary B.6: the whole bound, and its score-error terms
+# δ + ε√(T + log 1/γ) (Lemmas B.1–B.3) checked on the TV between perturbed and exact chains.
+B6_KEY = "gupta2024.corollary_b6"
+B6_SCORE_KEY = "gupta2024.corollary_b6[score_error]"
+
+
+def b6_total(**values):
+    """Corollary B.6's bound with constant 1 (all four terms), evaluated (broadcasts)."""
+    return np.asarray(bounds.get(B6_KEY).evaluate(**values, C=1.0), float)
+
+
+def b6_score_error_terms(*, T, delta, epsilon, gamma):
+    """The score-error terms of Corollary B.6 with constant 1, δ + ε√(T + log 1/γ): the sum of
+    the statement's additive terms that contain δ or ε (taken from ``bounds``)."""
+    stmt = bounds.get(B6_KEY)
+    body = sp.expand(stmt.expr.subs({c: 1 for c in stmt.constants}))
+    keep = [a for a in sp.Add.make_args(body)
+            if {str(s) for s in a.free_symbols} & {"delta", "epsilon"}]
+    syms = sorted(sp.Add(*keep).free_symbols, key=str)
+    vals = dict(T=T, delta=delta, epsilon=epsilon, gamma=gamma)
+    n = max(np.size(v) for v in vals.values())
+    out = sp.lambdify(syms, sp.Add(*keep), "numpy")(*[np.asarray(vals[str(s)], float)
+                                                     for s in syms])
+    return np.broadcast_to(np.asarray(out, float), (n,)).copy()
 
 
 def scaled_score(mixture, factor):

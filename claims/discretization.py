@@ -16,8 +16,9 @@ from diffbounds.claims._propagation_common import (
 )
 from diffbounds.claims.verdict import (
     ClaimRecord,
+    Slope,
     ledger_check,
-    slope_check,
+    line_slope_check,
 )
 from diffbounds.simulators import schedule
 
@@ -58,13 +59,15 @@ def _disc_verdict(points, rows):
     bound = stmt.evaluate(N=n, T=T, d=1, gamma=T_STOP, C=1.0)
     checks = [ledger_check(LEDGER_KEY, measured, bound, uncertainty=unc, points=points,
                            claim="discretization")]
-    slope = slope_check("N", n, measured, float(bounds.exponent(stmt.expr, "N")), "to_infinity",
-                        alternative=0.0)
+    slope = line_slope_check("N", n, measured, float(bounds.exponent(stmt.expr, "N")),
+                             "to_infinity", alternative=0.0)
+    slopes = [slope] if isinstance(slope, Slope) else []
     return ClaimRecord(
         name="discretization", statements=[stmt.key],
         params=dict(N=n, T=T, t_stop=T_STOP, d=1),
         predicted=bound, measured=measured, ratio=(measured + 2 * unc) / bound,
-        uncertainty=unc, slopes=[slope], checks=checks + [slope.as_check()])
+        uncertainty=unc, slopes=slopes,
+        checks=checks + [slope.as_check() if isinstance(slope, Slope) else slope])
 
 
 DISCRETIZATION = Claim(

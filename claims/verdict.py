@@ -590,3 +590,14 @@ def slope_check(parameter, x, y, exponent, direction, *, alternative=None,
                  n_values=n_values, half_width_limit=limit,
                  alternative=None if alternative is None else float(alternative),
                  observable=None if observable is None else float(observable))
+
+
+def line_slope_check(parameter, x, y, exponent, direction, **kw):
+    """``slope_check`` on a grid line, or an inconclusive :class:`Check` when the line has
+    fewer than 3 points (a verdict on a partial grid, e.g. a ledger replay of one point).
+    Returns a ``Slope`` or a ``Check``."""
+    x = np.asarray(x, float)
+    if x.size < 3:
+        return Check(f"rate in {parameter}", "rate", INCONCLUSIVE,
+                     f"the grid has only {x.size} point(s) on the {parameter} line")
+    return slope_check(parameter, x, y, exponent, direction, **kw)
