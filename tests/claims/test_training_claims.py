@@ -388,13 +388,30 @@ def test_l2_pair_m_star_is_the_exact_geometric_quantile():
         assert r["m_star_quantile"] == 1.0 and r["quantile_censored"]
 
 
+def test_finite_effective_eps_is_the_class_resolution():
+    """Exact identity: success depends on ε only through the admissible class members, so m*
+    at ε and at ε_eff (the largest member's σ_t·D^δ ≤ ε) are equal; ε_eff ≤ ε, it is itself a
+    fixed point, and it is 0 when only the truth is admissible."""
+    from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
+    from diffbounds.claims.sample_complexity_quantile import finite_effective_eps
+
+    for eps, dl in ((0.2, 1e-2), (0.45, 3e-3)):
+        ee = finite_effective_eps(eps, dl, 0.3)
+        assert 0 < ee <= eps and finite_effective_eps(ee, dl, 0.3) == ee
+        a = C.measure(cls="finite", eps=eps, delta_score=dl, m_max=3000, n_seeds=30)
+        b = C.measure(cls="finite", eps=ee, delta_score=dl, m_max=3000, n_seeds=30)
+        assert a["m_star"] == b["m_star"] and a["rate"] == b["rate"]
+    assert finite_effective_eps(1e-6, 1e-2, 0.3) == 0.0
+
+
 def test_sample_complexity_censored_points_are_excluded_from_slopes():
     """Points with m* at the grid's smallest m (or beyond its largest) do not enter the slope;
-    a δ with fewer than two uncensored ε carries no ε information and is dropped."""
+    a δ with fewer than two uncensored ε carries no ε information and is dropped (mixture
+    class: its ε is continuous, the finite class reads ε_eff)."""
     from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
 
     eps = [0.05, 0.07, 0.1, 0.14, 0.2, 0.28]
-    points = [C.complete(dict(cls="finite", eps=e, delta_score=d)) for d in (1e-3, 1e-2, 1e-1)
+    points = [C.complete(dict(cls="mixture", eps=e, delta_score=d)) for d in (1e-3, 1e-2, 1e-1)
               for e in eps]
     rows = []
     for p in points:
@@ -406,9 +423,9 @@ def test_sample_complexity_censored_points_are_excluded_from_slopes():
         rows.append(dict(m_star=m, uncertainty=0.0, m_star_l2=m, rate=[], n_seeds=10,
                          m_grid=[10, 100, 20000], m_max=20000.0, censored=False))
     rec = C.verdict(points, rows)
-    used = rec.details["per_class"]["finite"]["used_in_slopes"]
+    used = rec.details["per_class"]["mixture"]["used_in_slopes"]
     assert list(used) == [False] + [True] * 5 + [True] * 6 + [False] * 6
-    (es,) = [s for s in rec.slopes if s.parameter == "finite:epsilon"]
+    (es,) = [s for s in rec.slopes if s.parameter == "mixture:epsilon"]
     assert es.slope == pytest.approx(-2.0, abs=1e-9) and es.n_values == 6
 
 
