@@ -107,8 +107,9 @@ def store_candidates(path) -> list[dict]:
                 points = [r["params"] for r in rows]
                 try:
                     record = claim.verdict(points, [r["measured"] for r in rows])
-                except ValueError as exc:
-                    print(f"  {sw['name']}/{name}: no verdict ({exc})", file=sys.stderr)
+                except (ValueError, KeyError) as exc:  # e.g. rows of an older measurement
+                    print(f"  {sw['name']}/{name}: no verdict ({type(exc).__name__}: {exc})",
+                          file=sys.stderr)
                     continue
                 for cand in candidates_of_record(record.to_dict()):
                     src = next((r for r in rows if r["params"] == cand["point"]), rows[0])
