@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import sympy as sp
 
@@ -11,7 +13,7 @@ from diffbounds.claims.verdict import (
     held_out_check,
     worst_held_out_index,
 )
-from diffbounds.simulators import GaussianMixture
+from diffbounds.simulators import GaussianMixture, schedule
 from diffbounds.simulators.law1d import output_law
 
 # The 1-D data law of the propagation claims: two well-separated components.
@@ -22,6 +24,7 @@ T_STOP = 1e-2
 # δ + ε√(T + log 1/γ) (Lemmas B.1–B.3) checked on the TV between perturbed and exact chains.
 B6_KEY = "gupta2024.corollary_b6"
 B6_SCORE_KEY = "gupta2024.corollary_b6[score_error]"
+B4_KEY = "gupta2024.lemma_b4"
 
 
 def b6_total(**values):
@@ -56,6 +59,18 @@ def scaled_score(mixture, factor):
     return score
 
 
+@functools.lru_cache(maxsize=32)
+def discretization_tv(T, N, spacing, score_scale=1.0):
+    """(TV, uncertainty) of the exact-score chain *started at q_T* against q_{t_stop}
+    (``MIXTURE_1D``, exponential schedule): the marginal of Lemma B.4's TV(Q, Q_dis), with no
+    start-up error (Lemma B.5). ``score_scale`` ½ is the drift-coefficient bug (a control)."""
+    mix = MIXTURE_1D
+    score = mix if score_scale == 1.0 else scaled_score(mix, score_scale)
+    tv, unc, _ = _tv_and_error(score, schedule.exponential(T, T_STOP, int(N)), spacing,
+                               mix.at(T_STOP), init=mix.at(T))
+    return float(tv), float(unc)
+
+
 def tv_between(a, b):
     """Discrete TV ½ Σ |P_a(cell) − P_b(cell)| on the union of both laws' cell edges (a lower
     bound on TV between the two reconstructed densities), plus half their lost mass."""
@@ -70,7 +85,12 @@ def _laws(score, times, spacing):
             output_law(score, times, grid={"spacing": 2 * spacing}))
 
 
-def _tv_and_error(score, times, spacing, target):
+def _tv_and_error(score, times, spacing, target, init=None):
+    if init is not None:
+        fine = output_law(score, times, grid={"spacing": spacing}, init=init)
+        coarse = output_law(score, times, grid={"spacing": 2 * spacing}, init=init)
+        tv = fine.tv(target)
+        return tv, abs(tv - coarse.tv(target)) + fine.lost_mass, fine
     fine, coarse = _laws(score, times, spacing)
     tv = fine.tv(target)
     return tv, abs(tv - coarse.tv(target)) + fine.lost_mass, fine

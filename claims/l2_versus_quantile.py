@@ -10,6 +10,7 @@ import numpy as np
 from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control
 from diffbounds.claims._propagation_common import (
+    B4_KEY,
     B6_KEY,
     MIXTURE_1D,
     T_HORIZON,
@@ -18,6 +19,7 @@ from diffbounds.claims._propagation_common import (
     _m2,
     _tv_and_error,
     b6_total,
+    discretization_tv,
 )
 from diffbounds.claims.verdict import (
     K_SIGMA,
@@ -34,11 +36,13 @@ L² error E‖ŝ − s‖² grows by up to 8 orders of magnitude while D^δ stay
 every magnitude (TV + 2·unc)/B6 ≤ C[B.6], the ledger constant shared with ``propagation_tv``
 and ``frontier_w2`` (B.6 does not see bad_magnitude); (2) flat at the top: between the two
 largest magnitudes TV moves by < 1% + 2·(the two method errors) while the L² error grows by
-their ratio squared (an L²-driven TV would grow); (3) Benton et al.'s L²-based guarantee,
+their ratio squared (an L²-driven TV would grow); (3) the sampler's exact-score chain on the
+same schedule, started at q_T, against Lemma B.4's ledger constant (its TV is the marginal of
+TV(Q, Q_dis)); (4) Benton et al.'s L²-based guarantee,
 TV ≤ √(KL/2) with KL ≲ ε_score² + … and ε_score² = Σ_k h_k E_{q_{t_k}}‖ŝ − s‖² (the exact L²
 error of the model; constant 1), is vacuous (≥ 1) at the largest magnitude. Control: the
-exponential integrator's drift 2(e^h − 1) replaced by (e^h − 1) (score × ½): its TV needs a
-constant far above C[B.6]."""
+exponential integrator's drift 2(e^h − 1) replaced by (e^h − 1) (every score × ½): its TVs
+need constants far above C[B.6] and C[B.4]."""
 
 
 def _l2_measure(bad_magnitude, eps, delta_step, N, spacing, score_scale=1.0):
@@ -54,8 +58,10 @@ def _l2_measure(bad_magnitude, eps, delta_step, N, spacing, score_scale=1.0):
     h = -np.diff(times)
     eps_score2 = float(sum(hk * ps.l2_error(float(t))
                            for hk, t in zip(h, times[:-1], strict=True)))
+    tv_dis, unc_dis = discretization_tv(T_HORIZON, int(N), float(spacing), float(score_scale))
     return dict(tv=tv, uncertainty=unc, l2_error_integrated=eps_score2,
-                kappa=float(schedule.step_size_kappa(times)))
+                kappa=float(schedule.step_size_kappa(times)), tv_discretization=tv_dis,
+                uncertainty_discretization=unc_dis)
 
 
 def _l2_grid(quick):
@@ -74,6 +80,13 @@ def _l2_verdict(points, rows):
     bound = b6_total(N=n, T=T_HORIZON, d=1, delta=n * dstep, epsilon=eps, gamma=T_STOP, m_2=m2)
     checks = [ledger_check(B6_KEY, measured, bound, uncertainty=unc, points=points,
                            claim="l2_versus_quantile")]
+    # The sampler itself: its exact-score chain started at q_T against Lemma B.4 (the same
+    # schedule; the discretization part of B.6 on its own).
+    b4 = np.asarray(bounds.get(B4_KEY).evaluate(N=n, T=T_HORIZON, d=1, gamma=T_STOP, C=1.0),
+                    float)
+    checks.append(ledger_check(B4_KEY, _column(rows, "tv_discretization"), b4,
+                               uncertainty=_column(rows, "uncertainty_discretization"),
+                               points=points, claim="l2_versus_quantile"))
     order = np.argsort(mags)
     hi, lo = order[-1], order[-2 if len(order) > 1 else -1]
     tv_change = float(abs(measured[hi] - measured[lo]))

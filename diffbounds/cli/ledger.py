@@ -19,6 +19,10 @@ def register(sub):
     lsub.required = True
     s = lsub.add_parser("show", help="print every pinned constant and its instance")
     s.add_argument("--ledger", metavar="PATH", help="ledger file (default: claims/ledger.toml)")
+    s.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    s.add_argument("--readme", metavar="PATH",
+                   help="with --markdown: also write the table into PATH between the markers "
+                        f"{README_BEGIN!r} and {README_END!r}")
     s.set_defaults(func=_show)
     u = lsub.add_parser("update", help="raise constants from a sweep store or a hunt result")
     src = u.add_mutually_exclusive_group(required=True)
@@ -29,10 +33,47 @@ def register(sub):
     u.set_defaults(func=_update)
 
 
+README_BEGIN = "<!-- ledger table: diffbounds ledger show --markdown --readme README.md -->"
+README_END = "<!-- end of ledger table -->"
+
+
+def markdown_table(led) -> str:
+    """Per ledger key: the pinned constant (an empirical lower bound on the statement's absolute
+    constant: no smaller one covers this instance), how and where it was found."""
+    lines = ["| statement (ledger key) | kind | constant | found by | instance |",
+             "|---|---|---|---|---|"]
+    for key in sorted(led.entries):
+        e = led.entries[key]
+        pt = ", ".join(f"{k}={_short(v)}" for k, v in e.point.items())
+        lines.append(f"| {key} | {e.kind} | {e.constant:.4g} | {e.found_by} ({e.claim}"
+                     f"{'' if e.seed < 0 else f', seed {e.seed}'}) | {pt} |")
+    return "\n".join(lines)
+
+
+def _short(v):
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    return str(v)
+
+
 def _show(args):
     from diffbounds.claims.ledger import load_ledger
+    from diffbounds.cli.verify import replace_block
 
     led = load_ledger(args.ledger)
+    if args.readme and not args.markdown:
+        raise ValueError("readme: needs --markdown")
+    if args.markdown:
+        table = markdown_table(led)
+        print(table)
+        if args.readme:
+            with open(args.readme) as fh:
+                text = fh.read()
+            with open(args.readme, "w") as fh:
+                fh.write(replace_block(text, table, README_BEGIN, README_END))
+        return 0
     print(f"ledger {led.path}: {len(led.entries)} constant(s)")
     for key in sorted(led.entries):
         e = led.entries[key]
@@ -66,8 +107,9 @@ def store_candidates(path) -> list[dict]:
                 points = [r["params"] for r in rows]
                 try:
                     record = claim.verdict(points, [r["measured"] for r in rows])
-                except ValueError as exc:
-                    print(f"  {sw['name']}/{name}: no verdict ({exc})", file=sys.stderr)
+                except (ValueError, KeyError) as exc:  # e.g. rows of an older measurement
+                    print(f"  {sw['name']}/{name}: no verdict ({type(exc).__name__}: {exc})",
+                          file=sys.stderr)
                     continue
                 for cand in candidates_of_record(record.to_dict()):
                     src = next((r for r in rows if r["params"] == cand["point"]), rows[0])

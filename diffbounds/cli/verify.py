@@ -28,13 +28,15 @@ def register(sub):
     p.set_defaults(func=_run)
 
 
-def replace_block(text: str, block: str) -> str:
-    """``text`` with the lines between the README markers replaced by ``block``."""
+def replace_block(text: str, block: str, begin: str = README_BEGIN,
+                  end: str = README_END) -> str:
+    """``text`` with the lines between the markers ``begin`` and ``end`` replaced by
+    ``block``."""
     try:
-        a = text.index(README_BEGIN) + len(README_BEGIN)
-        b = text.index(README_END, a)
+        a = text.index(begin) + len(begin)
+        b = text.index(end, a)
     except ValueError:
-        raise ValueError(f"readme: markers {README_BEGIN!r} ... {README_END!r} not found") from None
+        raise ValueError(f"readme: markers {begin!r} ... {end!r} not found") from None
     return text[:a] + "\n" + block.rstrip("\n") + "\n" + text[b:]
 
 
@@ -129,7 +131,7 @@ def print_report(checks, claims, out=None):
                     ("verdict", "the claim's verdict on the control (must be 'fails')"),
                     ("margin", "how far past the limit (x: needed/pinned constant; else "
                                "slope units)"),
-                    ("check", "the check that rejects it")],
+                    ("check", "the check that rejects it"), ("s", "wall seconds")],
                    ["claim", "control", "verdict", "margin", "check", "s"],
                    [[r.name, c.name, c.state,
                      _fmt(c.margin) + ("x" if c.margin_kind == "ratio" else ""), c.check,

@@ -77,3 +77,50 @@ def test_claim_whose_control_is_not_rejected_fails_with_no_power(tmp_path):
     rec = _toy_claim(tmp_path, 0.5).run()
     assert rec.state == V.FAILS and rec.reason.startswith("no power")
     assert not rec.controls[0].rejected
+
+
+def test_ledger_cli_update_from_store_and_hunt_and_show(tmp_path, capsys):
+    import json
+
+    from diffbounds.claims.sweep import parse_sweep, run_sweep
+    from diffbounds.cli import main
+
+    store = tmp_path / "s.sqlite"
+    run_sweep(parse_sweep('name = "t"\n[[task]]\nclaim = "discretization"\n'
+                          'grid = { N = [20, 40, 80] }\nfixed = { spacing = 0.1 }\n'),
+              store, workers=1, progress=False)
+    led = tmp_path / "l.toml"
+    assert main(["ledger", "update", "--from-store", str(store), "--ledger", str(led),
+                 "--dry-run"]) == 0
+    assert not led.exists()
+    assert main(["ledger", "update", "--from-store", str(store), "--ledger", str(led)]) == 0
+    e = load_ledger(led).get("gupta2024.lemma_b4")
+    assert e.found_by == "grid" and e.claim == "discretization" and e.point["N"] == 20
+    assert e.code_version and "sweep t" in e.source
+    # the constant is the largest upper-end ratio of the stored points (recomputed here)
+    from diffbounds import bounds
+    from diffbounds.claims.store import ResultStore
+
+    with ResultStore(store) as st:
+        rows = st.rows(sweep="t")
+    ratios = [(r["measured"]["tv"] + 2 * r["measured"]["uncertainty"])
+              / bounds.get("gupta2024.lemma_b4").evaluate(N=r["params"]["N"], T=8.0, d=1,
+                                                          gamma=1e-2, C=1.0) for r in rows]
+    assert e.constant == pytest.approx(max(ratios), rel=1e-12)
+    # a hunt result raises it only if larger
+    hunt = tmp_path / "h.json"
+    hunt.write_text(json.dumps({"candidates": [dict(key="gupta2024.lemma_b4", kind="upper",
+                                                    ratio=e.constant / 2, claim="hunt",
+                                                    point={"N": 5}, seed=0)]}))
+    assert main(["ledger", "update", "--from-hunt", str(hunt), "--ledger", str(led)]) == 0
+    assert load_ledger(led).constant("gupta2024.lemma_b4") == e.constant
+    hunt.write_text(json.dumps({"candidates": [dict(key="gupta2024.lemma_b4", kind="upper",
+                                                    ratio=e.constant * 2, claim="hunt",
+                                                    point={"N": 5}, seed=0)]}))
+    assert main(["ledger", "update", "--from-hunt", str(hunt), "--ledger", str(led)]) == 0
+    assert load_ledger(led).get("gupta2024.lemma_b4").found_by == "hunt"
+    capsys.readouterr()
+    assert main(["ledger", "show", "--ledger", str(led), "--markdown"]) == 0
+    assert "| gupta2024.lemma_b4 | upper |" in capsys.readouterr().out
+    assert main(["ledger", "update", "--from-store", str(tmp_path / "none.sqlite"),
+                 "--ledger", str(led)]) == 2
