@@ -58,12 +58,15 @@ reaches 1 − δ_train (log-linear interpolation between grid points; its uncert
 spread of the m* read off the one-standard-error (68.3%) Clopper–Pearson limits of the rates,
 widened by K_SIGMA = 2 in the verdict). D^δ and L² of each
 trained score are computed on a 20 000-cell quadrature of q_t (not sampled); one simulation
-per class serves every (ε, δ), so the grid has 8 ε values over a factor ≥ 10 (chosen where m*
-lies inside the m grid at every δ) and 8 δ values.
+per class serves every (ε, δ), so the grid has 8 ε values over a factor ≥ 10 and 8 δ values
+(the finite class's ε from 0.1: below, m* exceeds the m grid at small δ).
 Verdict per class:
 * constant: m* + 2·unc ≤ C·B(ε, δ) at every point with m* on the grid, C the ledger's pinned
   constant of Lemma A.2 (finite, H = 61) / Lemma A.1 (mixture, P = 6, D = 1, Θ = 10); a point
-  with m* beyond the grid fails when m_max/B alone exceeds C (else inconclusive);
+  with m* beyond the grid fails when m_max/B alone exceeds C, and is reported as unresolved
+  (consistent, outside the grid's resolution) where C·B > m_max; a point censored at the
+  grid's smallest m (m* ≤ m_min: lower end 0) can never need a larger constant and is
+  reported, not checked;
 * rates (censored points — m* at the grid's smallest m, at its largest or beyond — excluded):
   the ε-slope is one least-squares slope with one intercept per δ (the δ-dependence is not a
   power law, see below), one-sided against the lemma's −2 (ε → 0: slope ≥ −2 − h); for the
