@@ -203,6 +203,9 @@ def test_lemma41_quick_holds_with_unit_constant():
     assert all(s.n_values == 5 for s in rec.slopes)
     (ctl,) = rec.controls
     assert ctl.rejected and ctl.margin == pytest.approx(4.0, rel=1e-3)
+    # the control's gap matches the adaptive quadrature at the same far weight
+    row = LEMMA_4_1.measure(R=300.0, eps=0.5, sigma=1.0, eta_factor=0.25)
+    assert row["l2_gap"] == pytest.approx(row["l2_gap_quadrature"], rel=1e-8)
 
 
 def test_lemma41_verdict_fails_on_a_wrong_rate():
