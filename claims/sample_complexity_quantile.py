@@ -296,18 +296,58 @@ def _sc_trained_errors(cls, sigma_t, m_max, n_seeds, seed, theta_offset, delta_s
         l2 = {th: float(mass @ np.square(sc_truth_score(mid, sigma_t, th) - truth_s))
               for th in uniq}
         return mgrid, np.vectorize(dq.get)(out), np.vectorize(l2.get)(out)
-    dval = np.apply_along_axis(weighted_quantile_error, 2, out, mass, delta_score)
+    if delta_score in SC_DELTAS:  # one sort per trained score serves every grid δ
+        dval = _quantiles_all_deltas(cls, sigma_t, m_max, n_seeds, seed,
+                                     theta_offset)[SC_DELTAS.index(delta_score)]
+    else:
+        dval = np.apply_along_axis(weighted_quantile_error, 2, out, mass, delta_score)
     return mgrid, dval, np.square(out) @ mass
+
+
+def _quantiles_multi(err, mass, deltas):
+    """``weighted_quantile_error`` of one error function at several δ (one sort; the same
+    numbers as separate calls)."""
+    a = np.abs(np.asarray(err, float))
+    order = np.argsort(-a)
+    cum = np.cumsum(mass[order])
+    k = np.minimum(np.searchsorted(cum, deltas, side="right"), a.size - 1)
+    return a[order][k]
+
+
+@functools.lru_cache(maxsize=8)
+def _quantiles_all_deltas(cls, sigma_t, m_max, n_seeds, seed, theta_offset):
+    """D^δ (len(SC_DELTAS), n_seeds, n_m) of the trained scores at every grid δ."""
+    _, out = _sc_errors(cls, sigma_t, m_max, n_seeds, seed, theta_offset)
+    _, mass = _quadrature(sigma_t)
+    d = np.asarray(SC_DELTAS, float)
+    res = np.empty((d.size,) + out.shape[:2])
+    for j in range(out.shape[0]):
+        for k in range(out.shape[1]):
+            res[:, j, k] = _quantiles_multi(out[j, k], mass, d)
+    return res
 
 
 @functools.lru_cache(maxsize=64)
 def _finite_class_errors(sigma_t, theta_offset, delta_score):
     """Sorted σ_t·D^δ_{q_t}(s_θ, s_t) over the finite class's θ (quadrature cells)."""
+    if delta_score in SC_DELTAS:
+        return _finite_class_errors_all(sigma_t, theta_offset)[SC_DELTAS.index(delta_score)]
     mid, mass = _quadrature(sigma_t)
     truth_s = sc_truth_score(mid, sigma_t)
     thetas = np.round(SC_THETAS + theta_offset, 6)
     return np.sort([sigma_t * weighted_quantile_error(sc_truth_score(mid, sigma_t, th) - truth_s,
                                                       mass, delta_score) for th in thetas])
+
+
+@functools.lru_cache(maxsize=8)
+def _finite_class_errors_all(sigma_t, theta_offset):
+    mid, mass = _quadrature(sigma_t)
+    truth_s = sc_truth_score(mid, sigma_t)
+    thetas = np.round(SC_THETAS + theta_offset, 6)
+    d = np.asarray(SC_DELTAS, float)
+    vals = np.array([_quantiles_multi(sc_truth_score(mid, sigma_t, th) - truth_s, mass, d)
+                     for th in thetas])  # (n_θ, n_δ)
+    return np.sort(sigma_t * vals, axis=0).T
 
 
 def finite_effective_eps(eps, delta_score, sigma_t, theta_offset=0.0):
@@ -322,10 +362,13 @@ def finite_effective_eps(eps, delta_score, sigma_t, theta_offset=0.0):
     return float(errs[k - 1]) if k else float("nan")
 
 
+SC_DELTAS = (1e-4, 2e-4, 4e-4, 7e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+
+
 def _sc_grid(quick):
     # ≥ 5 ε values over a factor ≥ 10 per class, 5 δ values (both slopes powered).
     # ε and δ values are cheap (thresholds of one cached simulation per class); seeds are not.
-    deltas = [1e-4, 2e-4, 4e-4, 7e-4, 1e-3, 3e-3, 1e-2, 3e-2]
+    deltas = list(SC_DELTAS)
     # ε over a factor ≥ 10; the finite class from 0.1, where m* lies inside the m grid at every
     # δ (full sweep of 2026-11-30: ε = 0.05, 0.07 need m > m_max at δ ≤ 3e-4).
     eps_fin = [0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8, 1.1]

@@ -340,6 +340,24 @@ def test_weighted_quantile_error_oracle():
             stats.norm.isf(delta / 2), abs=2e-4)
 
 
+def test_quantiles_at_all_deltas_equal_separate_calls():
+    """Exact identity: one sort serving every grid δ gives the same numbers as
+    ``weighted_quantile_error`` called per δ (the claim's cache of the mixture class)."""
+    from diffbounds.claims.sample_complexity_quantile import (
+        SC_DELTAS,
+        _quadrature,
+        _quantiles_multi,
+        weighted_quantile_error,
+    )
+
+    mid, mass = _quadrature(0.3)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        err = rng.standard_normal(mid.size) * np.exp(rng.standard_normal() * mid)
+        got = _quantiles_multi(err, mass, np.asarray(SC_DELTAS))
+        assert got.tolist() == [weighted_quantile_error(err, mass, d) for d in SC_DELTAS]
+
+
 def test_sample_complexity_finite_small_grid():
     """Finite class on a 2x3 grid (≈3 s): m* falls with ε, the record is well formed."""
     from diffbounds.claims.sample_complexity_quantile import SAMPLE_COMPLEXITY_QUANTILE as C
