@@ -1,8 +1,24 @@
-"""What a claim is: a measurement per grid point, a grid, and a verdict over all points.
+"""What a claim is: a measurement per grid point, a grid, a verdict over all points, and the
+negative controls that the verdict must reject.
 
 Splitting a claim this way lets ``diffbounds verify`` run it in one process, and a sweep
 (``claims.sweep``) run its points as independent tasks on any executor and store each finished
 point, then reach the same verdict from the stored results.
+
+How a claim is written (``claims.verdict`` has the rules):
+
+* ``measure(**point) -> dict`` of numbers (a measurement and its ``uncertainty``);
+* ``grid(quick) -> [point, ...]``; the quick grid must still be powered (≥ 5 distinct values
+  per slope);
+* ``verdict(points, rows) -> ClaimRecord(..., checks=[...])`` where the checks are
+  ``verdict.ledger_check`` (measurement's upper end against the ledger's pinned constant of the
+  statement), ``verdict.slope_check`` (powered, one-sided vs the bound's exponent, two-sided vs
+  an observable rate) and ``verdict.shape_check``; the record's state (holds / fails /
+  inconclusive) follows from them;
+* ``controls``: at least one :class:`Control` — the same measurement on a configuration that
+  breaks the statement's hypothesis or with a deliberately wrong sampler/bookkeeping. ``run``
+  judges each control with the claim's verdict (or the control's own) and requires it to
+  *fail*; a claim whose control is not rejected fails with reason "no power".
 """
 
 from __future__ import annotations
@@ -11,12 +27,38 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from diffbounds.claims.verdict import ClaimRecord
+from diffbounds.claims.verdict import (
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    ClaimRecord,
+    ControlRecord,
+    control_margin,
+)
+
+
+@dataclass(frozen=True)
+class Control:
+    """A negative control of a claim.
+
+    ``points_fn(quick) -> [point, ...]``: the control's points (the claim's parameters; they
+    are completed with the claim's defaults). ``measure_fn(**point) -> dict``: default the
+    claim's measurement; give one to inject a wrong sampler. ``verdict_fn(points, rows) ->
+    ClaimRecord``: default the claim's verdict; give one to inject wrong bookkeeping. The
+    control is *rejected* (as it must be) when that verdict fails.
+    """
+
+    name: str
+    description: str
+    points_fn: Callable[[bool], list[dict]]
+    measure_fn: Callable[..., dict] | None = None
+    verdict_fn: Callable[[list[dict], list[dict]], ClaimRecord] | None = None
 
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim: ``measure(**point) -> dict`` of numbers, grids, and ``verdict(points, results)``.
+    """A claim: ``measure(**point) -> dict`` of numbers, grids, ``verdict(points, results)``
+    and its negative ``controls`` (module docstring).
 
     ``parameters`` are the point's keys with their defaults; a point may omit any of them.
     """
@@ -29,6 +71,7 @@ class Claim:
     verdict_fn: Callable[[list[dict], list[dict]], ClaimRecord]
     description: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
+    controls: tuple[Control, ...] = field(default_factory=tuple)
 
     def complete(self, point: dict) -> dict:
         """The point with defaults filled in; unknown keys raise ValueError naming them."""
@@ -45,11 +88,31 @@ class Claim:
         return self.measure_fn(**self.complete(point))
 
     def verdict(self, points, results) -> ClaimRecord:
-        return self.verdict_fn(list(points), list(results))
+        record = self.verdict_fn(list(points), list(results))
+        record.ledger = {**record.ledger, **_ledger_constants(record)}
+        return record
 
-    def run(self, quick: bool = True, points=None, progress=None) -> ClaimRecord:
-        """Measure every point (in order) and reach the verdict."""
+    def run_control(self, control: Control, quick: bool = True) -> ControlRecord:
+        """Measure the control's points and judge them; rejected when the verdict fails."""
         t0 = time.perf_counter()
+        points = [self.complete(p) for p in control.points_fn(quick)]
+        measure = control.measure_fn or self.measure_fn
+        rows = [measure(**p) for p in points]
+        record = (control.verdict_fn or self.verdict_fn)(points, rows)
+        margin, kind, check = control_margin(record)
+        return ControlRecord(self.name, control.name, control.description, record.state,
+                             record.reason, margin, kind, check,
+                             seconds=time.perf_counter() - t0)
+
+    def run(self, quick: bool = True, points=None, progress=None,
+            controls: bool | None = None) -> ClaimRecord:
+        """Measure every point (in order) and reach the verdict; then, if ``controls`` (default:
+        only when ``points`` is None, i.e. a run of the claim's own grid), run the negative
+        controls: a control that is not rejected makes the claim fail ("no power"), and a
+        claim without any control is at best inconclusive. Without controls the record is the
+        verdict on the points alone (``record.controls`` empty)."""
+        t0 = time.perf_counter()
+        run_controls = (points is None) if controls is None else bool(controls)
         points = self.grid(quick) if points is None else [self.complete(p) for p in points]
         results = []
         for i, p in enumerate(points):
@@ -57,5 +120,25 @@ class Claim:
             if progress:
                 progress(i + 1, len(points))
         record = self.verdict(points, results)
+        if run_controls:
+            record.controls = [self.run_control(c, quick) for c in self.controls]
+            weak = [c for c in record.controls if not c.rejected]
+            if weak:
+                record.set_state(FAILS, "no power: control(s) not rejected: " + "; ".join(
+                    f"{c.name} ({c.state})" for c in weak)
+                    + (f"; claim: {record.reason}" if record.reason else ""))
+            elif not self.controls and record.state == HOLDS:
+                record.set_state(INCONCLUSIVE,
+                                 "no negative control: the claim's power is unknown")
         record.seconds = time.perf_counter() - t0
         return record
+
+
+def _ledger_constants(record: ClaimRecord) -> dict:
+    out = {}
+    for c in record.checks:
+        if c.kind == "ledger":
+            key = c.details.get("candidate", {}).get("key")
+            if key:
+                out[key] = c.limit
+    return out

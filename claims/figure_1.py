@@ -5,14 +5,13 @@ Measure per grid point, grid and verdict; registered in ``claims.registry``.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 from scipy import stats
 
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, Control
 from diffbounds.claims._training_common import (
     _CHUNK,
     _FIG1_TAG,
@@ -22,12 +21,16 @@ from diffbounds.claims._training_common import (
     _check_prob,
     _column,
     clopper_pearson,
+    pair_quantile_error_log10,
     pair_scores,
 )
+from diffbounds.claims.lemma_4_1 import LEMMA41_KEY
 from diffbounds.claims.verdict import (
     ClaimRecord,
+    ledger_check,
+    shape_check,
 )
-from diffbounds.simulators import GaussianMixture, metrics
+
 
 FIGURE1_DOC = """Figure 1 (right panel): P[ERM error > 0] in L² and in D^δ vs m (§4, Lemma 4.1).
 
@@ -40,20 +43,27 @@ computed from the prediction. With R = 10⁴ the far-component posterior underfl
 every main-component point, so there s₁ = s₂ bit for bit: the losses tie exactly unless a far
 sample was drawn, and then s₁ wins by ≈ R² per far sample. Hence P[L² error > 0] =
 P[ERM = s₂] = ½(1−η)^m exactly (E_{p₁}‖s₂ − s₁‖² ≈ ηR² = 10⁵ when it errs).
-D^δ: D^δ_{p₁}(s₂, s₁) is the (1−δ)-quantile of |s₂ − s₁| under p₁; |s₂ − s₁| ≈ 2R/σ² only on
-the far component (mass η < δ) and ≈ R·e^{R|x| − R²/2} ≈ 10^{−2·10⁷} elsewhere, so D^δ is
-mathematically positive but ~10^{−2.2·10⁷}: zero in float64. "Error > 0 in D^δ" is measured
-as the upper end of the 99% order-statistic interval (``metrics.quantile_error_interval``) of
-|s₂ − s₁| on 20 000 samples of p₁ being > 0; the exact log₁₀ D^δ is in ``details``.
+D^δ, per seed: the chosen score's error D^δ_{p₁}(ŝ, s₁), the (1−δ)-quantile of |ŝ − s₁|
+under the true law p₁, computed exactly in 1-D (``pair_quantile_error_log10``: |s₂ − s₁| is even
+and increasing in |x|, so the quantile is |s₂ − s₁| at the u with P_{p₁}[|X| ≥ u] = δ). It is 0
+when the ERM chose s₁ and D^δ(s₂) otherwise. With δ = 0.01 > η the far component lies above
+the quantile and log₁₀ D^δ(s₂) = −2.17·10⁷: positive, but below any accuracy one could ask
+for. A seed's D^δ "error > 0" is therefore read as D^δ > ``quantile_tolerance`` (1e-9, score
+units 1/σ); every tolerance between 10^{−2.17·10⁷} and R/σ² gives the same counts here, and
+the record carries the exact log₁₀ D^δ(s₂) next to the tolerance.
+Control (``FIGURE1_CONTROLS``): δ = 5·10⁻⁴ < η puts the far component inside the quantile,
+D^δ(s₂) ≈ R/σ² = 10⁴, so every seed that chose s₂ fails in D^δ too and the measured D^δ
+failure rate is ½(1−η)^m, not 0: the same verdict must reject it.
 Verdict: at every m, ½(1−η)^m lies in the Clopper–Pearson interval of the measured L²
 failure rate, and 0 in that of the D^δ failure rate; the intervals have confidence
 1 − 0.01/(number of m) each (Bonferroni), so a true prediction is rejected somewhere with
 probability ≤ 1%. No constant is fitted (the prediction is exact)."""
 
 
-def _figure1_measure(m, eta, R, delta, n_seeds, seed):
+def _figure1_measure(m, eta, R, delta, n_seeds, seed, quantile_tolerance):
     m, n = _check_count("m", m), _check_count("n_seeds", n_seeds)
     eta, delta, R = _check_prob("eta", eta), _check_prob("delta", delta), _check_pos("R", R)
+    tol = _check_pos("quantile_tolerance", quantile_tolerance)
     gen = np.random.default_rng([_check_count("seed", seed, 0), m, _FIG1_TAG])
     chose_s2 = np.empty(n, bool)
     tied = np.empty(n, bool)
@@ -72,20 +82,13 @@ def _figure1_measure(m, eta, R, delta, n_seeds, seed):
         tied[sl] = loss1 == loss2
         chose_s2[sl] = (loss2 < loss1) | (tied[sl] & coin)
         n_far[sl] = far.sum(axis=1)
-    d_s2 = _figure1_quantile_error(eta, R, delta)
-    return dict(l2_failures=int(chose_s2.sum()),
-                quantile_failures=int(chose_s2.sum()) if d_s2 > 0 else 0,
+    # Per seed, the chosen score's D^δ under p₁, exactly: 0 for s₁ (the truth), D^δ(s₂) else.
+    log10_d2 = pair_quantile_error_log10(eta, R, delta)
+    log10_chosen = np.where(chose_s2, log10_d2, -np.inf)
+    q_fail = log10_chosen > math.log10(tol)
+    return dict(l2_failures=int(chose_s2.sum()), quantile_failures=int(q_fail.sum()),
                 n_seeds=n, ties=int(tied.sum()), no_far_sample=int((n_far == 0).sum()),
-                quantile_error_s2_upper=d_s2)
-
-
-@functools.lru_cache(maxsize=16)
-def _figure1_quantile_error(eta, R, delta, n=20_000, seed=7):
-    """Upper end of the 99% interval of D^δ_{p₁}(s₂, s₁) from n samples of p₁."""
-    p1 = GaussianMixture([1 - eta, eta], [[0.0], [-R]], [1.0, 1.0])
-    x = p1.sample(n, seed=seed)[:, 0]
-    s1, s2 = pair_scores(x, eta, R)
-    return float(metrics.quantile_error_interval(s2, s1, delta, confidence=0.99)[1])
+                log10_quantile_error_s2=log10_d2, log10_quantile_tolerance=math.log10(tol))
 
 
 def log10_quantile_error_pair(eta, R, delta, sigma=1.0):
@@ -104,14 +107,27 @@ def log10_quantile_error_pair(eta, R, delta, sigma=1.0):
 
 
 def _figure1_grid(quick):
-    exps = np.arange(1.0, 5.01, 0.5) if quick else np.arange(1.0, 5.01, 0.25)
+    exps = np.arange(1.0, 4.51, 0.5) if quick else np.arange(1.0, 5.01, 0.25)
     n = 400 if quick else 4000
     return [dict(m=int(round(10**e)), n_seeds=n) for e in exps]
+
+
+# Negative control: δ < η (the far component inside the quantile), where the chosen s₂'s D^δ
+# is ≈ R/σ², so the D^δ failure rate is ½(1−η)^m and the prediction 0 must be rejected.
+FIGURE1_CONTROLS = {"delta_below_eta": [dict(m=m, n_seeds=400, delta=5e-4)
+                                        for m in (10, 100, 300)]}
+
+
+def _log10_tolerance(rows):
+    return float(rows[0]["log10_quantile_tolerance"])
 
 
 def _figure1_verdict(points, rows):
     p0 = points[0]
     eta, R, delta = p0["eta"], p0["R"], p0["delta"]
+    for key in ("eta", "R", "delta", "quantile_tolerance"):
+        if len({p[key] for p in points}) != 1:
+            raise ValueError(f"points: figure_1's verdict needs one {key} over the grid")
     m = _column(points, "m")
     n = _column(rows, "n_seeds")
     k2, kq = _column(rows, "l2_failures"), _column(rows, "quantile_failures")
@@ -122,7 +138,25 @@ def _figure1_verdict(points, rows):
     ok_l2 = (lo2 <= pred) & (pred <= hi2)
     ok_q = loq <= 0.0
     l2_fail, q_fail = k2 / n, kq / n
-    gap = instances.lemma_4_1_l2_gap(R, math.sqrt(eta) * R, 1.0)
+    # Lemma 4.1's gap at this instance (ε = √η·R/σ, σ = 1) against the ledger's lower constant.
+    eps = math.sqrt(eta) * R
+    gap = instances.lemma_4_1_l2_gap(R, eps, 1.0)
+    miss = np.maximum(lo2 - pred, pred - hi2)  # > 0: the prediction is outside the interval
+    i2, iq = int(np.argmax(miss)), int(np.argmax(loq))
+    checks = [
+        shape_check("L2 failure rate = (1/2)(1 - eta)^m", bool(ok_l2.all()),
+                    f"(1/2)(1-eta)^m = {pred[i2]:.4g} outside [{lo2[i2]:.4g}, {hi2[i2]:.4g}] at "
+                    f"m = {m[i2]:g}", value=float(l2_fail[i2]), limit=float(pred[i2]),
+                    margin=float(miss[i2]), margin_kind="difference"),
+        shape_check("D^delta failure rate = 0", bool(ok_q.all()),
+                    f"{int(kq[iq])}/{int(n[iq])} seeds chose a score with D^delta > "
+                    f"{10 ** _log10_tolerance(rows):.3g} at m = {m[iq]:g} (interval lower end "
+                    f"{loq[iq]:.4g} > 0)", value=float(q_fail[iq]), limit=0.0,
+                    margin=float(loq[iq]) if loq[iq] > 0 else -float(hiq[iq]),
+                    margin_kind="difference"),
+        ledger_check(LEMMA41_KEY, [gap], [eps**2], uncertainty=[1e-10 * gap],
+                     points=[points[0]], claim="figure_1",
+                     name="Lemma 4.1 gap >= C eps^2/sigma^2 at the figure's pair")]
     return ClaimRecord(
         name="figure_1", statements=["gupta2024.lemma_4_1", "gupta2024.lemma_4_1_l2_gap"],
         params=dict(eta=eta, R=R, delta=delta, sigma=1.0, m=m, n_seeds=n,
@@ -130,20 +164,23 @@ def _figure1_verdict(points, rows):
         predicted=dict(m=m, l2_failure=pred, quantile_failure=np.zeros_like(pred)),
         measured=dict(m=m, l2_failure=l2_fail, quantile_failure=q_fail),
         ratio=dict(l2_failure=l2_fail / pred),
-        holds=bool(ok_l2.all() and ok_q.all()), fitted_constant=None,
+        checks=checks, fitted_constant=None,
         uncertainty=dict(l2_lower=lo2, l2_upper=hi2, quantile_lower=loq, quantile_upper=hiq),
         details=dict(
             l2_within_interval=ok_l2, quantile_within_interval=ok_q,
             ties=_column(rows, "ties"), no_far_sample=_column(rows, "no_far_sample"),
-            quantile_error_s2_upper=_column(rows, "quantile_error_s2_upper"),
-            log10_quantile_error_s2_exact=log10_quantile_error_pair(eta, R, delta),
+            log10_quantile_error_s2=_column(rows, "log10_quantile_error_s2"),
+            log10_quantile_tolerance=_column(rows, "log10_quantile_tolerance"),
             l2_error_s2=gap, one_over_eta=1.0 / eta,
             multiple_testing="Bonferroni: each interval at confidence 1 - 0.01/len(m)"))
 
 
 FIGURE_1 = Claim(
     "figure_1", ("gupta2024.lemma_4_1", "gupta2024.lemma_4_1_l2_gap"),
-    dict(m=1000, eta=1e-3, R=1e4, delta=1e-2, n_seeds=400, seed=11),
-    _figure1_measure, _figure1_grid, _figure1_verdict, FIGURE1_DOC)
+    dict(m=1000, eta=1e-3, R=1e4, delta=1e-2, n_seeds=400, seed=11, quantile_tolerance=1e-9),
+    _figure1_measure, _figure1_grid, _figure1_verdict, FIGURE1_DOC,
+    controls=(Control("delta_below_eta", "delta = 5e-4 < eta: the far component inside the "
+                      "quantile, D^delta(s2) ~ R/sigma^2, so D^delta failures = L2 failures",
+                      lambda quick: FIGURE1_CONTROLS["delta_below_eta"]),))
 
 CLAIM = FIGURE_1

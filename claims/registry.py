@@ -27,8 +27,9 @@ def get_claim(name: str) -> Claim:
     return CLAIMS[name]
 
 
-def run_claims(names=None, *, quick=True, progress=print) -> list[ClaimRecord]:
-    """Run the named claims (all by default) and return their records."""
+def run_claims(names=None, *, quick=True, progress=print, controls=True) -> list[ClaimRecord]:
+    """Run the named claims (all by default) with their negative controls (unless
+    ``controls=False``) and return their records."""
     names = list(CLAIMS) if names is None else list(names)
     unknown = [n for n in names if n not in CLAIMS]
     if unknown:
@@ -37,5 +38,5 @@ def run_claims(names=None, *, quick=True, progress=print) -> list[ClaimRecord]:
     for name in names:
         if progress:
             progress(f"  running claim {name} ...")
-        out.append(CLAIMS[name].run(quick=quick))
+        out.append(CLAIMS[name].run(quick=quick, controls=controls))
     return out

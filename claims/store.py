@@ -356,6 +356,7 @@ class ResultStore:
             v = self.verdicts(claim=claim, sweep=sweep)
             out.append(dict(sweep=sweep, claim=claim, tasks=n, ok=ok, failed=failed,
                             pending=n - ok - failed, holds=v[0]["holds"] if v else None,
+                            state=(v[0]["record"] or {}).get("state") if v else None,
                             verdict_error=v[0]["error"] if v else None))
         return out
 

@@ -321,8 +321,9 @@ def execute_task(claim: str, point: dict) -> dict:
 
 @dataclass
 class SweepSummary:
-    """What ``run_sweep`` did. ``verdicts`` maps claim → holds (bool), or None when not
-    computed (failed or missing tasks), or the error text of a verdict that raised."""
+    """What ``run_sweep`` did. ``verdicts`` maps claim → its state ("holds", "fails",
+    "inconclusive"), or None when not computed (failed or missing tasks), or the error text
+    of a verdict that raised."""
 
     name: str
     store: str
@@ -336,7 +337,7 @@ class SweepSummary:
     verdicts: dict = field(default_factory=dict)
 
     def line(self) -> str:
-        v = ", ".join(f"{c}: {'holds' if h is True else 'FAILS' if h is False else h}"
+        v = ", ".join(f"{c}: {h.upper() if h in ('fails', 'inconclusive') else h}"
                       for c, h in self.verdicts.items())
         return (f"sweep {self.name}: {self.total} tasks, {self.skipped} already done, "
                 f"{self.computed} run ({self.ok} ok, {self.failed} failed) in "
@@ -576,4 +577,4 @@ def _store_verdict(store, sweep, claim):
         return msg
     store.write_verdict(sweep.name, claim.name, record=record, n_points=len(points),
                         code_version=sweep.code_version, keys=[r["key"] for r in rows])
-    return bool(record.holds)
+    return record.state

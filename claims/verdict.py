@@ -1,76 +1,295 @@
 """How a claim's verdict is reached (design.md, "What verified means here").
 
-A bound B(θ) that hides an absolute constant C is checked in two parts:
+Three states
+------------
+Every check, every claim and every control ends in one of ``HOLDS``, ``FAILS`` or
+``INCONCLUSIVE`` (not enough power to say). A claim's state combines its checks
+(``combine_states``): it fails if any check fails, else it is inconclusive if any check is,
+else it holds. ``diffbounds verify`` exits ``EXIT_CODES[state]``: 0 all hold, 1 something
+fails, 3 something is inconclusive and nothing fails (2 is the CLI's usage-error code).
 
-* **constant**: a bound C·(B₁ + … + B_r) written with one absolute constant is, up to that
-  constant, the same statement as C₁B₁ + … + C_rB_r with one absolute constant per term
-  (take C = max C_i). The constants are fitted on the *calibration* part of the grid — its
-  boundary: every point where some parameter takes its smallest or largest grid value — as the
-  cheapest non-negative C_i (linear program: minimise Σ_i C_i·mean(B_i) subject to
-  measured ≤ Σ_i C_i B_i at every calibration point). The *held-out* part — the interior
-  points — must satisfy measured − K_SIGMA·uncertainty ≤ Σ_i C_i B_i: the bound's form, with
-  constants that do not depend on the parameters, must cover the measurements between the
-  points it was fitted on. Fitting per term keeps a loose term (e.g. the discretization term,
-  far above the measured discretization error) from masking a tight one. Extrapolation towards
-  the bound's regime is the job of the rates. The reported ``fitted_constant`` is max C_i: the
-  single constant with measured ≤ C·B on the calibration part. (A claim may document another
-  split when it asks another question, e.g. ``l2_versus_quantile``.)
-* **rates**: the log-log slope of the measured quantity in a parameter is compared with the
-  bound's exponent in that parameter (``bounds`` computes it). Towards the regime the measured
-  error may shrink faster than the bound, never slower: for a parameter → ∞ the slope must be
-  ≤ exponent + half-width of its 95% interval; for a parameter → 0 it must be ≥ exponent −
-  half-width.
+How a claim uses this module
+----------------------------
+A claim's ``verdict_fn(points, rows)`` builds a list of :class:`Check` records and returns
+``ClaimRecord(..., checks=checks)``; the record's ``state`` and ``reason`` then follow from
+the checks (a record built with ``holds=`` only, as before, maps True/False to holds/fails).
+
+* **Constants** (``ledger_check``): the measurement's upper end (``measured + K_SIGMA·unc``,
+  ``unc`` the measurement's method/sampling error) must be at most the pinned ledger constant
+  of the statement (``claims.ledger``) times the bound (C = 1) at every point:
+  ``(measured + K_SIGMA·unc)/bound ≤ C_ledger``. Uncertainty never makes this easier. The
+  ledger's constants are built from the same upper-end ratios, so the tolerance of the
+  comparison is exactly the measurement's own ``K_SIGMA·unc`` (its derived method error) plus
+  ``ROUNDOFF``. The check fails when even the lower end needs a larger constant
+  (``(measured − K_SIGMA·unc)/bound > C_ledger``), naming statement, needed and pinned constant
+  and point; it is inconclusive when only the method error straddles the constant (the
+  method error is comparable to the effect). Lower bounds (``kind="lower"``) mirror this:
+  ``(measured − K_SIGMA·unc)/bound ≥ C_ledger``. Every ratio is returned as a ledger candidate
+  (``Check.details["candidates"]``) that ``diffbounds ledger update --from-store`` may adopt;
+  verify itself never changes the ledger.
+* **Rates** (``slope_check``): the OLS log-log slope and its 95% half-width h. A slope check
+  needs ``MIN_SLOPE_VALUES`` (5) distinct parameter values and h ≤ ``half_width_limit(exponent,
+  alternative)``: the rate the check must tell apart (``alternative``) is named by the claim.
+  Limit derivation: with estimate ŝ ~ N(s, (h/z₀.₉₇₅)²), the one-sided check "ŝ ≤ a + h"
+  rejects a true slope b > a with probability ≥ 95% when b − a ≥ h + z₀.₉₅·h/z₀.₉₇₅, i.e.
+  h ≤ |b − a|/(1 + z₀.₉₅/z₀.₉₇₅) ≈ 0.544·|b − a| (0.272 for a gap of ½, e.g. −½ vs −1
+  or −½ vs 0; the default alternative is the exponent ± ½ on the failing side). Otherwise the check is inconclusive, never "holds". A bound's exponent is
+  one-sided (for a parameter → ∞ the slope must be ≤ exponent + h; → 0: ≥ exponent − h): an
+  upper bound may be loose, so a measured decay *faster* than the bound's is consistent with
+  it (``FASTER_THAN_BOUND_NOTE``). Where the observable rate is known, ``observable=`` adds the
+  two-sided test |slope − observable| ≤ h + ``observable_tolerance``.
+* **Shape** checks (``shape_check``) and any other boolean property of the measurement
+  (flatness, vacuity of a competing bound, ...) are ``Check`` records built by the claim.
+* **Controls** (``claims._claim.Control``): the same measurement on a configuration that breaks
+  the statement's hypothesis, or with a deliberately wrong sampler or bookkeeping, judged by the
+  same checks; the control must *fail* (be rejected). ``Claim.run`` runs the controls next to
+  the claim; a claim whose control is not rejected fails with reason "no power". A control's
+  margin is how far past the limit it lands (``Check.margin``: needed/pinned constant for a
+  ledger check, slope − limit in exponent units for a rate, ≥ 1 resp. > 0 means rejected).
+
+Legacy helpers (``fit_constant``, ``fit_term_constants``, ``held_out_check``,
+``grid_boundary``) remain for shape checks; constants no longer float per run.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy import stats
 
-# Held-out points are compared with measured − K_SIGMA · uncertainty (documented band).
+HOLDS, FAILS, INCONCLUSIVE = "holds", "fails", "inconclusive"
+STATES = (HOLDS, FAILS, INCONCLUSIVE)
+# verify's exit status per overall state (2 stays the CLI's usage-error code).
+EXIT_CODES = {HOLDS: 0, FAILS: 1, INCONCLUSIVE: 3}
+# Measurements enter every check through measured ± K_SIGMA · uncertainty (≈ 95% two-sided).
 K_SIGMA = 2.0
-# A held-out ratio equal to the calibration's up to round-off (interior points whose ratio is
-# the same number, computed along another path) is not an excess: ratios ≤ 1 + ROUNDOFF hold.
+# A ratio equal to the pinned constant up to round-off (the same number along another path)
+# is not an excess: ratios ≤ C·(1 + ROUNDOFF) hold.
 ROUNDOFF = 1e-12
+# Slope checks: at least this many distinct parameter values.
+MIN_SLOPE_VALUES = 5
+# Power factor of the half-width limit (module docstring): 1 + z_0.95 / z_0.975.
+_POWER_FACTOR = 1.0 + stats.norm.ppf(0.95) / stats.norm.ppf(0.975)
+FASTER_THAN_BOUND_NOTE = ("a measured decay faster than the bound's exponent is consistent with "
+                          "it: the bound is an upper bound and may be loose (slopes are checked "
+                          "one-sided against the bound's exponent)")
+
+
+def combine_states(states) -> str:
+    """fails if any state fails, else inconclusive if any is, else holds (empty: holds)."""
+    states = list(states)
+    bad = [s for s in states if s not in STATES]
+    if bad:
+        raise ValueError(f"states: unknown state(s) {bad}; known: {STATES}")
+    if FAILS in states:
+        return FAILS
+    if INCONCLUSIVE in states:
+        return INCONCLUSIVE
+    return HOLDS
+
+
+def half_width_limit(exponent: float, alternative: float) -> float:
+    """Largest 95% half-width with which a slope check tells ``exponent`` from ``alternative``
+    with power 95%: |alternative − exponent| / (1 + z₀.₉₅/z₀.₉₇₅) (module docstring)."""
+    gap = abs(float(alternative) - float(exponent))
+    if not gap > 0:
+        raise ValueError("alternative: must differ from the exponent")
+    return gap / _POWER_FACTOR
+
+
+@dataclass
+class Check:
+    """One check of a claim (or control): its ``state`` and a one-line ``reason``.
+
+    ``kind``: "ledger", "rate", "shape", "control", ... ``value`` and ``limit`` are the
+    quantity compared and its limit; ``margin`` how far past (> 1 for ratio margins, > 0 for
+    additive ones, ``margin_kind`` "ratio" or "difference") — positive/above 1 means the check
+    is violated by that much; ``details`` anything a reader needs (worst point, candidates).
+    """
+
+    name: str
+    kind: str
+    state: str
+    reason: str = ""
+    value: float | None = None
+    limit: float | None = None
+    margin: float | None = None
+    margin_kind: str = "ratio"
+    details: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.state not in STATES:
+            raise ValueError(f"state: must be one of {STATES}, got {self.state!r}")
+
+    @property
+    def holds(self) -> bool:
+        return self.state == HOLDS
+
+    def to_dict(self):
+        return jsonable(asdict(self))
 
 
 @dataclass
 class Slope:
+    """A rate check: OLS log-log ``slope`` ± ``half_width`` (95%) against ``exponent``.
+
+    ``direction``: "to_zero", "to_infinity" (one-sided, the bound's exponent) or "two_sided".
+    ``state`` defaults to holds/fails from ``holds`` when not given (legacy construction).
+    """
+
     parameter: str
     slope: float
     half_width: float
     exponent: float
-    direction: str  # "to_zero" or "to_infinity"
-    holds: bool
+    direction: str  # "to_zero", "to_infinity" or "two_sided"
+    holds: bool | None = None
+    state: str | None = None
+    reason: str = ""
+    n_values: int | None = None
+    half_width_limit: float | None = None
+    alternative: float | None = None
+    observable: float | None = None
+
+    def __post_init__(self):
+        if self.state is None:
+            self.state = HOLDS if self.holds else FAILS
+        if self.state not in STATES:
+            raise ValueError(f"state: must be one of {STATES}, got {self.state!r}")
+        self.holds = self.state == HOLDS
+
+    @property
+    def margin(self) -> float:
+        """Slope past its one-sided limit, in exponent units (> 0: violated)."""
+        if self.direction == "to_infinity":
+            return float(self.slope - (self.exponent + self.half_width))
+        if self.direction == "to_zero":
+            return float((self.exponent - self.half_width) - self.slope)
+        return float(abs(self.slope - self.exponent) - self.half_width)
+
+    def as_check(self) -> Check:
+        return Check(f"rate in {self.parameter}", "rate", self.state, self.reason,
+                     value=self.slope, limit=self.exponent, margin=self.margin,
+                     margin_kind="difference", details=self.to_dict())
 
     def to_dict(self):
-        return asdict(self)
+        return jsonable(asdict(self))
 
 
 @dataclass
 class ClaimRecord:
-    """One claim's outcome; ``to_dict`` is the JSON record of ``diffbounds verify --json``."""
+    """One claim's outcome; ``to_dict`` is the JSON record of ``diffbounds verify --json``.
+
+    ``state`` (holds / fails / inconclusive) and ``reason`` follow from ``checks`` and
+    ``slopes`` (each slope is a rate check) when ``state`` is not given; a record built the
+    legacy way with ``holds=`` only maps True/False to holds/fails. ``holds`` is always
+    ``state == "holds"``. ``controls`` are the :class:`ControlRecord` of the claim's negative
+    controls (``Claim.run`` fills them); ``ledger`` maps each ledger key the claim checks to its
+    pinned constant.
+    """
 
     name: str
     statements: list[str]
     params: dict
-    predicted: object
-    measured: object
-    ratio: object
-    holds: bool
-    fitted_constant: float | None
+    predicted: object = None
+    measured: object = None
+    ratio: object = None
+    holds: bool | None = None
+    fitted_constant: float | None = None
     uncertainty: object = None
     held_out_worst_ratio: float | None = None
     slopes: list[Slope] = field(default_factory=list)
     details: dict = field(default_factory=dict)
     seconds: float = 0.0
+    state: str | None = None
+    reason: str = ""
+    checks: list[Check] = field(default_factory=list)
+    controls: list = field(default_factory=list)
+    ledger: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.state is None:
+            if self.checks or (self.holds is None and self.slopes):
+                self.state, self.reason = summarize(self.all_checks())
+            elif self.holds is None:
+                raise ValueError("ClaimRecord: give checks, state or holds")
+            else:
+                self.state = HOLDS if self.holds else FAILS
+                if not self.reason:
+                    self.reason = "" if self.holds else "a check of the claim fails"
+        if self.state not in STATES:
+            raise ValueError(f"state: must be one of {STATES}, got {self.state!r}")
+        self.holds = self.state == HOLDS
+
+    def all_checks(self) -> list[Check]:
+        """``checks`` plus each slope not already among them, as a rate check."""
+        names = {c.name for c in self.checks}
+        return list(self.checks) + [s.as_check() for s in self.slopes
+                                    if f"rate in {s.parameter}" not in names]
+
+    def set_state(self, state: str, reason: str) -> None:
+        if state not in STATES:
+            raise ValueError(f"state: must be one of {STATES}, got {state!r}")
+        self.state, self.reason, self.holds = state, reason, state == HOLDS
 
     def to_dict(self):
         d = asdict(self)
         d["slopes"] = [s.to_dict() for s in self.slopes]
+        d["checks"] = [c.to_dict() for c in self.checks]
+        d["controls"] = [c.to_dict() if hasattr(c, "to_dict") else c for c in self.controls]
         return jsonable(d)
+
+
+@dataclass
+class ControlRecord:
+    """A negative control's outcome: ``rejected`` when its verdict fails (as it must).
+
+    ``margin``: the largest margin among the control's failing checks (needed/pinned constant
+    for a ledger check, slope past its limit for a rate); ``check`` names that check.
+    """
+
+    claim: str
+    name: str
+    description: str
+    state: str
+    reason: str
+    margin: float | None
+    margin_kind: str
+    check: str
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> bool:
+        return self.state == FAILS
+
+    def to_dict(self):
+        return jsonable({**asdict(self), "rejected": self.rejected})
+
+
+def summarize(checks) -> tuple[str, str]:
+    """(state, reason) of a list of checks: the combined state and the first check's reason
+    that decides it (all of them, ``; ``-joined, when several fail)."""
+    checks = list(checks)
+    state = combine_states(c.state for c in checks)
+    if state == HOLDS:
+        return state, ""
+    return state, "; ".join(f"{c.name}: {c.reason}" for c in checks if c.state == state)
+
+
+def control_margin(record: ClaimRecord) -> tuple[float | None, str, str]:
+    """(margin, margin kind, check name) of a control's verdict: its worst failing check."""
+    failing = [c for c in record.all_checks() if c.state == FAILS and c.margin is not None]
+    if not failing:
+        others = [c for c in record.all_checks() if c.margin is not None]
+        if not others:
+            return None, "ratio", ""
+        failing = others
+    # Compare ratio margins as log-ratios with difference margins (both 0 at the limit).
+    def score(c):
+        return math.log(max(c.margin, 1e-300)) if c.margin_kind == "ratio" else c.margin
+    worst = max(failing, key=score)
+    return float(worst.margin), worst.margin_kind, worst.name
 
 
 def jsonable(obj):
@@ -91,9 +310,123 @@ def jsonable(obj):
         return f if np.isfinite(f) else str(f)
     if isinstance(obj, (str, int)) or obj is None:
         return obj
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
     return str(obj)
 
 
+# ---------------------------------------------------------------------------- constants
+def ledger_check(key, measured, bound, *, uncertainty=0.0, points=None, claim: str = "",
+                 ledger=None, name: str | None = None) -> Check:
+    """Check measurements against the ledger's pinned constant of ``key`` (module docstring).
+
+    Parameters
+    ----------
+    key : str
+        Ledger key: a statement key from ``bounds`` (``"gupta2024.corollary_b6"``), or a
+        statement key with a term in brackets (``"gupta2024.corollary_b6[score_error]"``).
+    measured, bound : array_like, shape (n,)
+        The measured quantity and the bound evaluated with constant 1 at the same points
+        (bound > 0, finite).
+    uncertainty : float or array_like, shape (n,)
+        The measurement's method/sampling error (≥ 0); it enters as ± ``K_SIGMA``·uncertainty.
+    points : list of dict, optional
+        The grid points (named in messages and stored with the ledger candidate).
+    claim : str
+        The claim's name (provenance of the candidate).
+    ledger : claims.ledger.Ledger, optional
+        Default: the repository's ledger (``claims/ledger.toml``).
+
+    Returns
+    -------
+    Check
+        ``kind="ledger"``; ``value`` the needed constant (largest upper-end ratio, smallest
+        lower-end ratio for a lower bound), ``limit`` the pinned one, ``margin`` the needed
+        constant of the lower (resp. upper) end over the pinned one; ``details["candidate"]``
+        the worst point as a ledger candidate. Inconclusive if the key is not in the ledger.
+
+    Raises
+    ------
+    ValueError
+        If shapes differ, the bound is not positive and finite, or measured/uncertainty are
+        not finite (or uncertainty < 0).
+    """
+    from diffbounds.claims.ledger import load_ledger
+
+    measured = np.atleast_1d(np.asarray(measured, float))
+    bound = np.atleast_1d(np.asarray(bound, float))
+    if measured.shape != bound.shape:
+        raise ValueError(f"bound: shape {bound.shape} differs from measured's {measured.shape}")
+    unc = np.broadcast_to(np.asarray(uncertainty, float), measured.shape)
+    if not np.all(np.isfinite(measured)):
+        raise ValueError("measured: must be finite")
+    if not (np.all(np.isfinite(unc)) and np.all(unc >= 0)):
+        raise ValueError("uncertainty: must be finite and >= 0")
+    if not (np.all(np.isfinite(bound)) and np.all(bound > 0)):
+        raise ValueError("bound: must be positive and finite at every point")
+    if points is not None and len(points) != measured.size:
+        raise ValueError(f"points: {len(points)} points for {measured.size} measurements")
+    ledger = load_ledger() if ledger is None else ledger
+    entry = ledger.get(key)
+    kind = entry.kind if entry is not None else ledger.kind_of(key)
+    upper, lower = (measured + K_SIGMA * unc) / bound, (measured - K_SIGMA * unc) / bound
+    if kind == "upper":
+        i = int(np.argmax(upper))
+        needed, decisive = float(upper[i]), float(np.max(lower))
+    else:
+        i = int(np.argmin(lower))
+        needed, decisive = float(lower[i]), float(np.min(upper))
+    point = dict(points[i]) if points is not None else {"index": i}
+    candidate = dict(key=key, kind=kind, ratio=needed, claim=claim, point=point,
+                     measured=float(measured[i]), uncertainty=float(unc[i]),
+                     bound=float(bound[i]))
+    details = dict(candidate=jsonable(candidate), worst_point=jsonable(point),
+                   ratio_upper=upper, ratio_lower=lower)
+    label = name or f"constant {key}"
+    if entry is None:
+        return Check(label, "ledger", INCONCLUSIVE,
+                     f"no pinned constant for {key} in the ledger (needed {needed:.4g}); "
+                     "pin one with `diffbounds ledger update`", value=needed, details=details)
+    C = entry.constant
+    tol = 1.0 + ROUNDOFF
+    if kind == "upper":
+        ok, bad = needed <= C * tol, decisive > C * tol
+        margin = decisive / C if C > 0 else math.inf
+        word = "larger"
+    else:
+        ok, bad = needed >= C / tol, decisive < C / tol
+        margin = C / decisive if decisive > 0 else math.inf
+        word = "smaller"
+    if ok:
+        state, reason = HOLDS, ""
+    elif bad:
+        state = FAILS
+        reason = (f"{key} needs a {word} constant: {needed:.4g} (measurement ± {K_SIGMA:g} "
+                  f"unc) vs pinned {C:.4g} at {_fmt_point(point)}")
+    else:
+        state = INCONCLUSIVE
+        reason = (f"{key}: method error straddles the pinned constant {C:.4g} "
+                  f"(needed {needed:.4g}, {decisive:.4g} without the error) at "
+                  f"{_fmt_point(point)}")
+    return Check(label, "ledger", state, reason, value=needed, limit=C, margin=float(margin),
+                 details=details)
+
+
+def _fmt_point(point) -> str:
+    return "{" + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                           for k, v in point.items()) + "}"
+
+
+def shape_check(name: str, ok: bool, reason: str, *, inconclusive: bool = False,
+                value=None, limit=None, margin=None, margin_kind="ratio", **details) -> Check:
+    """A boolean property of the measurement as a :class:`Check`: holds when ``ok``, else
+    fails with ``reason`` (inconclusive instead when ``inconclusive``)."""
+    state = HOLDS if ok else (INCONCLUSIVE if inconclusive else FAILS)
+    return Check(name, "shape", state, "" if ok else reason, value=value, limit=limit,
+                 margin=margin, margin_kind=margin_kind, details=jsonable(details))
+
+
+# ---------------------------------------------------------------------------- shape helpers
 def grid_boundary(*columns):
     """Calibration mask: points where some parameter is at its smallest or largest grid value.
 
@@ -122,7 +455,9 @@ def fit_constant(measured, bound, calibration):
 
 
 def fit_term_constants(measured, terms, calibration):
-    """Per-term constants C_i ≥ 0 (module docstring); ``terms`` has shape (r, n_points)."""
+    """Per-term constants C_i ≥ 0 of measured ≤ Σ C_i B_i on the calibration points (linear
+    program: minimise Σ_i C_i·mean(B_i)); ``terms`` has shape (r, n_points). A shape tool:
+    constants a verdict relies on come from the ledger."""
     measured = np.asarray(measured, float)
     terms = np.atleast_2d(np.asarray(terms, float))
     calibration = np.asarray(calibration, bool)
@@ -142,25 +477,27 @@ def fit_term_constants(measured, terms, calibration):
 
 
 def worst_held_out_index(measured, bound, calibration, uncertainty=0.0):
-    """Index (into the full grid) of the held-out point with the largest ratio."""
+    """Index (into the full grid) of the held-out point with the largest upper-end ratio."""
     measured, bound = np.asarray(measured, float), np.asarray(bound, float)
     unc = np.broadcast_to(np.asarray(uncertainty, float), measured.shape)
-    ratio = np.where(np.asarray(calibration, bool), -np.inf, (measured - K_SIGMA * unc) / bound)
+    ratio = np.where(np.asarray(calibration, bool), -np.inf, (measured + K_SIGMA * unc) / bound)
     return int(np.argmax(ratio))
 
 
 def held_out_check(measured, bound, calibration, constant, uncertainty=0.0):
-    """(holds, worst ratio) of measured − K_SIGMA·uncertainty against C·bound off calibration."""
+    """(holds, worst ratio) of the upper end measured + K_SIGMA·uncertainty against C·bound
+    off calibration (uncertainty never makes the check easier)."""
     measured, bound = np.asarray(measured, float), np.asarray(bound, float)
     held = ~np.asarray(calibration, bool)
     if not held.any():
         raise ValueError("calibration: every point is a calibration point; nothing is held out")
     unc = np.broadcast_to(np.asarray(uncertainty, float), measured.shape)
-    lower = measured[held] - K_SIGMA * unc[held]
-    worst = float(np.max(lower / (constant * bound[held]))) if constant > 0 else float("inf")
+    upper = measured[held] + K_SIGMA * unc[held]
+    worst = float(np.max(upper / (constant * bound[held]))) if constant > 0 else float("inf")
     return bool(worst <= 1.0 + ROUNDOFF), worst
 
 
+# ---------------------------------------------------------------------------- rates
 def loglog_slope(x, y):
     """OLS slope of log y on log x and the half-width of its 95% confidence interval."""
     x, y = np.asarray(x, float), np.asarray(y, float)
@@ -173,11 +510,94 @@ def loglog_slope(x, y):
     return float(res.slope), half
 
 
-def slope_check(parameter, x, y, exponent, direction) -> Slope:
-    """Compare the measured log-log slope with the bound's exponent (module docstring)."""
-    if direction not in ("to_zero", "to_infinity"):
-        raise ValueError(f"direction: must be 'to_zero' or 'to_infinity', got {direction!r}")
+def slope_check(parameter, x, y, exponent, direction, *, alternative=None,
+                max_half_width=None, observable=None, observable_tolerance=0.0,
+                min_values=MIN_SLOPE_VALUES) -> Slope:
+    """Powered rate check of the log-log slope of ``y`` in ``x`` (module docstring).
+
+    Parameters
+    ----------
+    parameter : str
+        The parameter's name (for messages).
+    x, y : array_like, shape (n,)
+        Positive parameter values and measurements.
+    exponent : float
+        The bound's exponent in the parameter; checked one-sided by ``direction``
+        ("to_infinity": slope ≤ exponent + h; "to_zero": slope ≥ exponent − h) or, with
+        "two_sided", |slope − exponent| ≤ h.
+    alternative : float, optional
+        The rate the check must tell from ``exponent``; sets the half-width limit
+        ``half_width_limit(exponent, alternative)``. Default: exponent ± ½ on the failing side
+        (limit 0.272).
+    max_half_width : float, optional
+        An explicit limit instead (document its derivation at the call).
+    observable : float, optional
+        The rate the measurement is known to show: adds |slope − observable| ≤ h +
+        ``observable_tolerance`` (two-sided).
+    min_values : int
+        Distinct x values needed (default ``MIN_SLOPE_VALUES`` = 5).
+
+    Returns
+    -------
+    Slope
+        state holds / fails / inconclusive (fewer than ``min_values`` distinct values, or
+        h above the limit: never "holds") with its reason.
+
+    Raises
+    ------
+    ValueError
+        Bad direction, non-positive values, fewer than 3 points.
+    """
+    if direction not in ("to_zero", "to_infinity", "two_sided"):
+        raise ValueError(f"direction: must be 'to_zero', 'to_infinity' or 'two_sided', "
+                         f"got {direction!r}")
+    x = np.asarray(x, float)
     slope, half = loglog_slope(x, y)
     exponent = float(exponent)
-    holds = slope <= exponent + half if direction == "to_infinity" else slope >= exponent - half
-    return Slope(parameter, slope, half, exponent, direction, bool(holds))
+    if max_half_width is None:
+        if alternative is None:
+            alternative = exponent + (-0.5 if direction == "to_zero" else 0.5)
+        limit = half_width_limit(exponent, alternative)
+    else:
+        limit = float(max_half_width)
+    if direction == "to_infinity":
+        one_ok = slope <= exponent + half
+    elif direction == "to_zero":
+        one_ok = slope >= exponent - half
+    else:
+        one_ok = abs(slope - exponent) <= half
+    obs_ok = True if observable is None else \
+        abs(slope - float(observable)) <= half + float(observable_tolerance)
+    n_values = int(np.unique(x).size)
+    rel = {"to_infinity": "≤", "to_zero": "≥", "two_sided": "≈"}[direction]
+    if n_values < min_values:
+        state = INCONCLUSIVE
+        reason = f"only {n_values} distinct {parameter} values (< {min_values})"
+    elif half > limit:
+        state = INCONCLUSIVE
+        reason = (f"95% half-width {half:.3g} above the limit {limit:.3g} needed to tell "
+                  f"{exponent:g} from {alternative if alternative is not None else '?'}")
+    elif not one_ok:
+        state = FAILS
+        reason = f"slope {slope:.3f} ± {half:.3f} not {rel} bound exponent {exponent:g}"
+    elif not obs_ok:
+        state = FAILS
+        reason = (f"slope {slope:.3f} ± {half:.3f} differs from the observable rate "
+                  f"{observable:g} by more than {observable_tolerance:g}")
+    else:
+        state, reason = HOLDS, ""
+    return Slope(parameter, slope, half, exponent, direction, state=state, reason=reason,
+                 n_values=n_values, half_width_limit=limit,
+                 alternative=None if alternative is None else float(alternative),
+                 observable=None if observable is None else float(observable))
+
+
+def line_slope_check(parameter, x, y, exponent, direction, **kw):
+    """``slope_check`` on a grid line, or an inconclusive :class:`Check` when the line has
+    fewer than 3 points (a verdict on a partial grid, e.g. a ledger replay of one point).
+    Returns a ``Slope`` or a ``Check``."""
+    x = np.asarray(x, float)
+    if x.size < 3:
+        return Check(f"rate in {parameter}", "rate", INCONCLUSIVE,
+                     f"the grid has only {x.size} point(s) on the {parameter} line")
+    return slope_check(parameter, x, y, exponent, direction, **kw)

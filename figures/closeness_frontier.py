@@ -36,7 +36,9 @@ def _stored_points(store):
     if got is None:
         return [], None
     points, rows, source = got
-    return [dict(d=p["d"], gamma=p["gamma"], eps=r["eps"], w2=r["w2"], null=r["null"])
+    # each stored point holds its whole trade-off curve over the claim's ε grid
+    return [dict(d=p["d"], gamma=p["gamma"], eps=np.atleast_1d(r.get("eps_grid", r.get("eps"))),
+                 w2=np.atleast_1d(r["w2"]), null=np.atleast_1d(r["null"]))
             for p, r in zip(points, rows, strict=True)], source
 
 
@@ -78,9 +80,9 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
             ax.axhline(s["gamma"] * r["m2"], color=c[1], ls="--", lw=1,
                        label=r"target $\gamma m_2$ (Thm 1.2)")
             mine = [p for p in stored if p["d"] == r["d"] and np.isclose(p["gamma"], s["gamma"])]
-            if mine:
-                ax.plot([p["eps"] for p in mine], [p["w2"] for p in mine], "*", color=c[2],
-                        ms=7, label="claim frontier_w2 (store)")
+            for i, p in enumerate(mine):
+                ax.plot(p["eps"], p["w2"], "*", color=c[2], ms=7,
+                        label="claim frontier_w2 (store)" if i == 0 else None)
             ax.set_title(f"$d={r['d']}$, $\\gamma={s['gamma']:g}$, "
                          f"$t_{{\\rm stop}}={r['t_stop']:.3g}$")
             ax.set_xlabel(r"TV budget $\varepsilon$")

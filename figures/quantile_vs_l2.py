@@ -3,7 +3,7 @@
 Claim ``l2_versus_quantile``: half-space score errors with one (1 − δ)-quantile error eps/σ_t
 and ``bad_magnitude`` from 1 up; x: the integrated L² error ε²_score = Σ_k h_k E‖ŝ − s‖²;
 y: the measured TV(p̂, q_{t_stop}) (exact 1-D laws, error bars: method error), Corollary B.6
-with its fitted constant (flat: it sees only D^δ) and Benton et al.'s L²-based √(KL/2).
+with its ledger constant (flat: it sees only D^δ) and Benton et al.'s L²-based √(KL/2).
 Quick size: the claim's quick magnitudes, lattice spacing 0.1.
 """
 
@@ -18,7 +18,7 @@ CLAIM = "l2_versus_quantile"
 #: test size: the claim's quick magnitudes on a coarser lattice (spacing 0.1)
 QUICK_SPACING = 0.1
 COLUMNS = ("bad_magnitude", "l2_error_integrated", "tv", "tv_uncertainty", "b6_bound",
-           "benton_tv_bound", "calibration")
+           "benton_tv_bound")
 
 
 def make(quick: bool = True, store=None, outdir=None) -> dict:
@@ -35,9 +35,10 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
     l2 = np.asarray(record.details["l2_error_integrated"], float)[order]
     tv = np.asarray(record.measured, float)[order]
     unc = np.asarray(record.uncertainty, float)[order]
-    b6 = np.asarray(record.predicted, float)[order]
+    # the bound with B.6's pinned ledger constant (claims/ledger.toml), as the claim checks it
+    C = record.ledger.get(record.statements[0])
+    b6 = np.asarray(record.predicted, float)[order] * (C if C is not None else 1.0)
     benton = np.asarray(record.details["benton_tv_bound"], float)[order]
-    cal = np.asarray(p["calibration"], bool)[order]
     mags = mags[order]
 
     with _style.style():
@@ -47,13 +48,10 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
         ax.plot(l2, benton, "s--", color=c[1], ms=3.5,
                 label=r"Benton et al. (L$^2$): $\sqrt{\mathrm{KL}/2}$, $C=1$")
         ax.plot(l2, b6, "-", color=c[0],
-                label=f"{_style.statement_label(record.statements[0])} "
-                      f"(quantile), $C={record.fitted_constant:.3g}$ fitted")
-        ax.errorbar(l2[cal], tv[cal], yerr=unc[cal], fmt="o", color=c[2], ms=4,
-                    label="measured TV (calibration)")
-        if (~cal).any():
-            ax.errorbar(l2[~cal], tv[~cal], yerr=unc[~cal], fmt="o", mfc="white", color=c[2],
-                        ms=4, label="measured TV (held out)")
+                label=f"{_style.statement_label(record.statements[0])} (quantile), "
+                      + (f"$C={C:.3g}$ (ledger)" if C is not None else "$C=1$ (no ledger)"))
+        ax.errorbar(l2, tv, yerr=2 * unc, fmt="o", color=c[2], ms=4,
+                    label="measured TV ± 2 unc")
         ax.axhline(1.0, color="0.5", lw=0.6, ls=":")
         ax.text(l2.max(), 1.0, "TV = 1 (vacuous) ", va="top", ha="right", fontsize=6.5,
                 color="0.4")
@@ -67,11 +65,10 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
                      f"L$^2$ error spans {l2.max() / l2.min():.0e}$\\times$", fontsize=7)
         ax.legend(loc="upper left", fontsize=6.2)
     data = dict(bad_magnitude=mags, l2_error_integrated=l2, tv=tv, tv_uncertainty=unc,
-                b6_bound=b6, benton_tv_bound=benton, calibration=cal.astype(int))
+                b6_bound=b6, benton_tv_bound=benton)
     prov = _style.provenance(
         NAME, claim=CLAIM, statements=record.statements, source=source,
         parameters=dict(eps=p["eps"], delta_step=p["delta_step"], N=p["N"], T=p["T"],
                         t_stop=p["t_stop"], bad_magnitude=mags),
-        seeds=None, fitted_constant=record.fitted_constant, holds=record.holds,
-        held_out_worst_ratio=record.held_out_worst_ratio)
+        seeds=None, ledger_constant=C, state=record.state)
     return _style.save(fig, NAME, data, prov, outdir)

@@ -4,7 +4,7 @@ contrast of Lemma 4.1.
 Claim ``sample_complexity_quantile``: m* = the smallest m at which the ERM's score has
 D^δ ≤ ε/σ_t with probability ≥ 1 − δ_train, per hypothesis class. Panels: m* vs ε, one curve
 per δ, beside C·B (dashed; B = Lemma A.2 for the finite class, Lemma A.1 for the mixture
-class; C fitted by the claim), with the claim's joint log-log slopes in ε and δ against the
+class; C the ledger's pinned constant), with the claim's log-log slopes in ε and δ against the
 lemma's exponents; last panel: m* for L² accuracy and for D^δ accuracy vs σ_t on Lemma 4.1's
 pair, slope vs the σ-exponent. Quick size: the claim's quick grid with 60 seeds (finite
 class, L² pair) and 10 seeds (mixture class).
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbounds.figures import _source, _style
+
 
 NAME = "sample_complexity"
 CLAIM = "sample_complexity_quantile"
@@ -54,7 +55,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
             e = per[cls]
             eps, delta = np.asarray(e["eps"], float), np.asarray(e["delta_score"], float)
             ms, unc = np.asarray(e["m_star"], float), np.asarray(e["uncertainty"], float)
-            C = float(e.get("fitted_constant") or 1.0)
+            C = float(e.get("ledger_constant") or 1.0)
             bound = C * np.asarray(e["bound"], float)
             for i, dl in enumerate(np.unique(delta)):
                 sel = np.flatnonzero(delta == dl)
@@ -64,7 +65,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
                             capsize=1.5, label=f"$\\delta={dl:g}$")
                 ax.plot(eps[sel], bound[sel], "--", color=col, lw=0.9)
             lemma = _style.statement_label(e["statement"])
-            ax.plot([], [], "--", color="0.3", label=f"{lemma}, $C={C:.2g}$ fitted")
+            ax.plot([], [], "--", color="0.3", label=f"{lemma}, $C={C:.2g}$ (ledger)")
             ax.set_xscale("log")
             ax.set_yscale("log")
             _style.plain_log_ticks(ax, "x", eps)
@@ -121,7 +122,8 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
                         n_seeds=QUICK_SEEDS if source.startswith("quick") else "claim grid",
                         truth=record.params.get("truth")),
         seeds=None, holds=record.holds, slopes=[s.to_dict() for s in record.slopes],
-        fitted_constants=record.details.get("fitted_constants"))
+        ledger_constants={c: v.get("ledger_constant") for c, v in per.items()
+                          if "ledger_constant" in v})
     return _style.save(fig, NAME, cols, prov, outdir)
 
 

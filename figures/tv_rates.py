@@ -1,9 +1,9 @@
 """TV vs N and TV vs ε on log-log axes, the bound's slope beside the measured one.
 
 (a) Claim ``discretization``: exact score, TV(p̂_N, q_{t_stop}) vs N against Lemma B.4
-(C fitted by the claim), exponent −½. (b) Claim ``propagation_tv``: TV between the chain with
-a half-space score error (quantile error eps/σ_t) and the exact-score chain vs eps, at the
-largest N and smallest δ, against the ε-term of Corollary B.6 (exponent 1; its constant is the
+(C: its pinned ledger constant), exponent −½. (b) Claim ``propagation_tv``: TV between the chain
+with a half-space score error (quantile error eps/σ_t) and the exact-score chain vs eps, on the
+claim's ε line, against the ε-term of Corollary B.6 (exponent 1; its constant is the
 smallest that covers the plotted points). Measured slopes: OLS with 95% half-widths
 (``claims.verdict.loglog_slope``). Quick size: panel (b) measures three eps at N = 50,
 lattice spacing 0.1.
@@ -31,8 +31,10 @@ def _panel_n(store):
     s = record.slopes[0]
     return dict(x=n[o], tv=np.asarray(record.measured, float)[o],
                 unc=np.asarray(record.uncertainty, float)[o],
-                bound=np.asarray(record.predicted, float)[o], slope=s.slope,
-                half_width=s.half_width, exponent=s.exponent, constant=record.fitted_constant,
+                bound=np.asarray(record.predicted, float)[o]
+                * record.ledger.get(record.statements[0], 1.0), slope=s.slope,
+                half_width=s.half_width, exponent=s.exponent,
+                constant=record.ledger.get(record.statements[0], 1.0),
                 statement=record.statements[0], source=source,
                 parameters=dict(T=record.params["T"], t_stop=record.params["t_stop"], d=1))
 
@@ -47,8 +49,12 @@ def _panel_eps(quick, store):
         record, source = _source.claim_record("propagation_tv", store=store)
         eps, n, delta = (np.asarray(record.params[k], float) for k in ("eps", "N", "delta_step"))
         y = np.asarray(record.details["tv_to_exact_chain"], float)
-        sel = (n == n.max()) & (delta == delta.min())
-        eps, y, N, dl = eps[sel], y[sel], n.max(), delta.min()
+        from diffbounds.claims.propagation_tv import _centre
+
+        c = _centre([dict(eps=e, N=k, delta_step=d) for e, k, d in zip(eps, n, delta,
+                                                                       strict=True)])
+        sel = (n == c["N"]) & (delta == c["delta_step"])  # the claim's ε line
+        eps, y, N, dl = eps[sel], y[sel], c["N"], c["delta_step"]
         spacing = None
     else:
         claim = _source.get_claim("propagation_tv")
@@ -99,7 +105,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
         ax1, ax2 = fig.subplots(1, 2)
         _draw(ax1, a, _style.PALETTE[0], "steps $N$",
               r"TV$(\hat p_N,\, q_{t_{\rm stop}})$ (exact score)",
-              f"{_style.statement_label(a['statement'])}, $C={a['constant']:.3g}$ fitted")
+              f"{_style.statement_label(a['statement'])}, $C={a['constant']:.3g}$ (ledger)")
         ax1.set_title(f"(a) discretization vs {_style.statement_label(a['statement'])} "
                       f"($T={a['parameters']['T']:g}$, $t_{{\\rm stop}}="
                       f"{a['parameters']['t_stop']:g}$, $d=1$)")

@@ -12,10 +12,13 @@ import sys
 from diffbounds.cli import bench as _cli_bench
 from diffbounds.cli import bounds as _cli_bounds
 from diffbounds.cli import figures as _cli_figures
+from diffbounds.cli import hunt as _cli_hunt
+from diffbounds.cli import ledger as _cli_ledger
 from diffbounds.cli import sweep as _cli_sweep
 from diffbounds.cli import verify as _cli_verify
 
-_COMMANDS = (_cli_verify, _cli_bench, _cli_bounds, _cli_sweep, _cli_figures)
+_COMMANDS = (_cli_verify, _cli_bench, _cli_bounds, _cli_sweep, _cli_figures, _cli_ledger,
+             _cli_hunt)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,6 +83,7 @@ def _status(args):
                 lines.append(dict(sweep=sweep.name, claim=claim, tasks=len(keys), ok=n_ok,
                                   failed=n_failed, pending=len(keys) - n_ok - n_failed,
                                   holds=v["holds"] if v else None,
+                                  state=(v["record"] or {}).get("state") if v else None,
                                   verdict_error=v["error"] if v else None))
         else:
             lines = store.status()
@@ -92,7 +93,8 @@ def _status(args):
     print(f"{'sweep':16s} {'claim':28s} {'tasks':>6s} {'ok':>6s} {'failed':>6s} "
           f"{'pending':>7s}  verdict")
     for d in lines:
-        verdict = ("holds" if d["holds"] else "FAILS") if d["holds"] is not None else \
+        state = d.get("state") or ("holds" if d["holds"] else "fails")
+        verdict = (state if state == "holds" else state.upper()) if d["holds"] is not None else \
             (f"error: {d['verdict_error']}" if d["verdict_error"] else "-")
         print(f"{d['sweep']:16s} {d['claim']:28s} {d['tasks']:6d} {d['ok']:6d} "
               f"{d['failed']:6d} {d['pending']:7d}  {verdict}")

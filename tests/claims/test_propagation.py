@@ -57,10 +57,11 @@ def test_propagation_verdict_fails_on_a_wrong_rate():
 
     points = PROPAGATION_TV.grid(quick=True)
     rows = [dict(tv=0.1 * p["eps"] ** 0.5 + 0.01, uncertainty=0.0, tv_exact_score=0.5 / p["N"],
-                 tv_to_exact_chain=0.1 * p["eps"] ** 0.5) for p in points]
+                 uncertainty_exact_score=0.0, tv_to_exact_chain=0.1 * p["eps"] ** 0.5,
+                 uncertainty_to_exact_chain=0.0) for p in points]
     record = PROPAGATION_TV.verdict(points, rows)
     (eps_slope,) = [s for s in record.slopes if s.parameter == "epsilon"]
-    assert not eps_slope.holds and not record.holds
+    assert eps_slope.state == "fails" and record.state == "fails"
     assert eps_slope.slope == pytest.approx(0.5)
 
 
@@ -81,4 +82,5 @@ def test_l2_versus_quantile_verdict_fails_if_tv_follows_the_l2_error():
     rows = [dict(tv=min(0.06 * (1 + np.sqrt(v)), 0.9), uncertainty=1e-6, l2_error_integrated=v,
                  kappa=0.2) for v in l2]
     record = L2_VERSUS_QUANTILE.verdict(points, rows)
-    assert not record.details["tv_flat_at_largest"] and not record.holds
+    (flat,) = [c for c in record.checks if c.name == "flat at the top"]
+    assert flat.state == "fails" and record.state == "fails"

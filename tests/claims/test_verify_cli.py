@@ -20,7 +20,7 @@ def test_verify_quick_subset_writes_json(tmp_path, capsys):
     data = json.loads(path.read_text())
     (claim,) = data["claims"]
     for key in ("name", "statements", "params", "predicted", "measured", "ratio", "holds",
-                "fitted_constant"):
+                "state", "reason", "checks", "controls", "ledger"):
         assert key in claim
     assert claim["statements"] == ["gupta2024.lemma_b4"]
     assert len(claim["measured"]) == len(claim["predicted"]) == len(claim["params"]["N"])
@@ -41,9 +41,10 @@ def test_verify_markdown(monkeypatch, capsys):
                lambda pts, rows: ClaimRecord("fine", ["k"], {}, [1.0], [0.5], [0.5], True, 0.5,
                                              held_out_worst_ratio=0.9))
     monkeypatch.setattr(registry, "CLAIMS", {"fine": ok})
-    assert main(["verify", "--markdown", "--only", "fine"]) == 0
+    # A claim without negative controls is at best inconclusive (exit 3).
+    assert main(["verify", "--markdown", "--only", "fine"]) == 3
     out = capsys.readouterr().out
-    assert out.startswith("| claim |") and "| fine | k | 0.5 | 0.9 | - | yes |" in out
+    assert out.startswith("| claim |") and "| fine | inconclusive | - | - | - | none |" in out
 
 
 def test_verify_writes_the_readme_block(monkeypatch, tmp_path):
@@ -54,9 +55,9 @@ def test_verify_writes_the_readme_block(monkeypatch, tmp_path):
     monkeypatch.setattr(registry, "CLAIMS", {"fine": ok})
     readme = tmp_path / "R.md"
     readme.write_text(f"intro\n{README_BEGIN}\nold table\n{README_END}\nrest\n")
-    assert main(["verify", "--markdown", "--only", "fine", "--readme", str(readme)]) == 0
+    assert main(["verify", "--markdown", "--only", "fine", "--readme", str(readme)]) == 3
     text = readme.read_text()
-    assert "old table" not in text and "| fine | k |" in text
+    assert "old table" not in text and "| fine | inconclusive |" in text
     assert text.startswith("intro\n") and text.endswith(f"{README_END}\nrest\n")
     readme.write_text("no markers")
     assert main(["verify", "--markdown", "--only", "fine", "--readme", str(readme)]) == 2
@@ -83,3 +84,39 @@ def test_verify_unknown_name(capsys):
 @pytest.mark.slow
 def test_verify_quick_all_hold(tmp_path):
     assert main(["verify", "--quick", "--json", str(tmp_path / "all.json")]) == 0
+
+
+def _toy(name, state, control_state):
+    from diffbounds.claims._claim import Control
+    from diffbounds.claims.verdict import Check
+
+    def verdict(pts, rows):
+        st = control_state if pts and pts[0].get("ctl") else state
+        return ClaimRecord(name, ["k"], {}, checks=[Check("c", "shape", st, "because",
+                                                          margin=2.0)])
+    return Claim(name, ("k",), {"ctl": False}, lambda ctl: {"v": 1.0}, lambda quick: [{}],
+                 verdict, controls=(Control("broken", "d", lambda q: [{"ctl": True}]),))
+
+
+@pytest.mark.parametrize("state, control, code, shown", [
+    ("holds", "fails", 0, "holds"),
+    ("fails", "fails", 1, "fails"),
+    ("inconclusive", "fails", 3, "inconclusive"),
+    ("holds", "holds", 1, "no power"),
+])
+def test_verify_exit_codes_and_tables(monkeypatch, capsys, tmp_path, state, control, code,
+                                      shown):
+    monkeypatch.setattr(registry, "CLAIMS", {"toy": _toy("toy", state, control)})
+    path = tmp_path / "v.json"
+    assert main(["verify", "--only", "toy", "--json", str(path)]) == code
+    out = capsys.readouterr().out
+    assert "== Claims ==" in out and "== Negative controls" in out and shown in out
+    assert "faster than the bound" in out
+    data = json.loads(path.read_text())
+    assert data["exit_code"] == code and data["claims"][0]["controls"][0]["name"] == "broken"
+    # every row of the claims table has its columns aligned with the header
+    lines = out.split("== Claims ==")[1].splitlines()
+    header = next(line for line in lines if line.startswith("claim "))
+    row = next(line for line in lines if line.startswith("toy "))
+    assert row.index(state if code != 1 or state == "fails" else "fails") == \
+        header.index("state")

@@ -96,7 +96,7 @@ def test_reads_the_store_when_it_holds_the_claim(tmp_path):
                         code_version="test")
     record, source = _source.claim_record("discretization", store=path)
     assert source == f"store:{path} (sweep t)"
-    assert record.name == "discretization" and len(record.measured) == 4
+    assert record.name == "discretization" and len(record.measured) == len(grid)
 
 
 def test_cli_lists_and_rejects_unknown(capsys):
