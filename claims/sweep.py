@@ -491,7 +491,8 @@ def _dask_runs(tasks, client):
             ac.add(submit(queue.pop()))
 
 
-def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True) -> SweepSummary:
+def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True,
+              replace: bool = False) -> SweepSummary:
     """Run ``sweep`` (a ``Sweep`` or a path to its TOML) into the store at ``store_path``.
 
     ``workers``: local worker processes (default: the number of cores; 1 runs in-process).
@@ -499,7 +500,12 @@ def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True) -> S
     threaded worker processes on 127.0.0.1; N defaults to ``workers``), or a scheduler address
     ``"tcp://HOST:PORT"`` (ValueError if unreachable within ``DASK_CONNECT_TIMEOUT`` s).
     ``progress``: a tqdm bar on stderr when tqdm is installed.
-    Returns a ``SweepSummary``. Guarantees: module docstring.
+    ``replace``: allow a grid different from the one stored under the sweep's name (the stored
+    grid and its verdicts are replaced); otherwise that raises ``SweepConflictError``.
+    Returns a ``SweepSummary``. Guarantees: module docstring. Store failures raise
+    ``claims.store.StoreError`` (one line; the interrupted write is rolled back). A
+    ``KeyboardInterrupt`` stops the workers and propagates; every task finished before it is
+    stored.
     """
     from diffbounds.claims.registry import get_claim
     from diffbounds.claims.store import ResultStore
@@ -512,7 +518,7 @@ def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True) -> S
     store = ResultStore(store_path)
     try:
         store.record_sweep(sweep.name, sweep.path, sweep.source, sweep.code_version,
-                           [(t.key, t.claim, t.point) for t in sweep.tasks])
+                           [(t.key, t.claim, t.point) for t in sweep.tasks], replace=replace)
         done = store.finished_keys()
         todo = [t for t in sweep.tasks if t.key not in done]
         commit = git_commit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbounds.simulators._progress import progress_bar
-from diffbounds.simulators._validate import check_int
+from diffbounds.simulators._validate import check_int, check_seed
 from diffbounds.simulators.kernels import BACKENDS, get_backend
 from diffbounds.simulators.scores import KernelScore, as_score_model
 
@@ -41,6 +41,30 @@ def _check_times(times) -> np.ndarray:
     if times[-1] < 0:
         raise ValueError(f"times: diffusion times must be >= 0, got t_stop = {times[-1]}")
     return times
+
+
+def _max_step(dtype: str) -> float:
+    """The largest step h whose integrator coefficients are finite in ``dtype``: the binding
+    one is √(e^{2h} − 1) (computed as √expm1(2h) in float64: h ≤ log(max)/2) or 2(e^h − 1)
+    (h ≤ log(max/2)), whichever is smaller."""
+    big = float(np.finfo(dtype).max)
+    return min(0.5 * float(np.log(np.finfo(np.float64).max)), float(np.log(big / 2.0)))
+
+
+def _check_step_sizes(times: np.ndarray, dtype: str) -> None:
+    """ValueError naming ``times`` when a step's coefficients overflow ``dtype`` (before any
+    work starts)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        coefs = integrator_coefficients(times)
+    bad = ~np.isfinite(coefs).all(axis=1) | (np.abs(coefs) > np.finfo(dtype).max).any(axis=1)
+    if bad.any():
+        k = int(np.argmax(bad))
+        h = float(times[k] - times[k + 1])
+        raise ValueError(
+            f"times: step {k} (h = {h:g}, from t = {times[k]:g} to {times[k + 1]:g}) has "
+            f"integrator coefficients e^h, 2(e^h - 1), sqrt(e^(2h) - 1) that overflow {dtype}; "
+            f"every step must be at most {_max_step(dtype):.4g} in {dtype} (split it into "
+            "smaller steps)")
 
 
 def initial_noise(seed: int, n: int, d: int, dtype="float64", particle_offset: int = 0):
@@ -75,12 +99,13 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
     model = as_score_model(score)
     n = check_int("n", n, 1)
     times = _check_times(times)
-    seed = check_int("seed", seed, 0, 2**64 - 1)
+    seed = check_seed(seed)
     if backend not in BACKENDS:
         raise ValueError(f"backend: must be one of {BACKENDS}, got {backend!r}")
     dtype = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if dtype not in _DTYPES:
         raise ValueError(f"dtype: must be one of {_DTYPES}, got {dtype!r}")
+    _check_step_sizes(times, dtype)
     if callback is not None and not callable(callback):
         raise TypeError("callback: must be callable")
     d = getattr(model, "dim", None) or dim
@@ -135,7 +160,8 @@ def _finite(X, backend, dtype):
         raise FloatingPointError(
             f"sample: {int(bad.sum())} of {len(X)} particles ended non-finite "
             f"(backend={backend!r}, dtype={dtype!r}); the chain overflowed — "
-            "check the score model and schedule, or use float64")
+            + ("check the score model and schedule, or use float64" if dtype == "float32"
+               else "check the score model and the schedule's step sizes"))
     return X
 
 
