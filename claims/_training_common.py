@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
-
 from diffbounds.claims.verdict import (
     Slope,
     loglog_slope,
 )
+from scipy import special, stats
 
 # Family-wise error rate of the binomial interval checks (Bonferroni over the grid's points).
 FAMILY_ALPHA = 0.01

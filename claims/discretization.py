@@ -6,7 +6,7 @@ Measure per grid point, grid and verdict; registered in ``claims.registry``.
 from __future__ import annotations
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, integer, positive, real
 from diffbounds.claims._propagation_common import MIXTURE_1D, T_STOP, _column, _tv_and_error
 from diffbounds.claims.verdict import (
     ClaimRecord,
@@ -52,8 +52,10 @@ def _disc_verdict(points, rows):
         held_out_worst_ratio=worst, slopes=[slope])
 
 
+DISCRETIZATION_SPECS = dict(N=integer(1), T=real(1.0), spacing=positive())  # T >= 1: Lemma B.4
 DISCRETIZATION = Claim(
     "discretization", ("gupta2024.lemma_b4",), dict(N=50, T=8.0, spacing=0.05),
-    _disc_measure, _disc_grid, _disc_verdict, DISC_DOC)
+    _disc_measure, _disc_grid, _disc_verdict, DISC_DOC,
+    parameter_specs=DISCRETIZATION_SPECS)
 
 CLAIM = DISCRETIZATION

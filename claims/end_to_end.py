@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, claim_seed, integer, positive
 from diffbounds.claims._propagation_common import tv_between
 from diffbounds.claims._training_common import _check_count, _column
 from diffbounds.claims.sample_complexity_quantile import SC_TRUTH
@@ -139,9 +139,12 @@ def _e2e_verdict(points, rows):
                              frontier_excess=[rows[i]["frontier_excess"] for i in two])))
 
 
+END_TO_END_SPECS = dict(d=integer(1), m=integer(2), N=integer(2), n_seeds=integer(1), seed=claim_seed(),
+                        spacing=positive())
 END_TO_END = Claim(
     "end_to_end", ("gupta2024.theorem_c2", "gupta2024.theorem_1_2_derived"),
     dict(d=1, m=1000, N=8, n_seeds=3, seed=2, spacing=0.02),
-    _e2e_measure, _e2e_grid, _e2e_verdict, E2E_DOC)
+    _e2e_measure, _e2e_grid, _e2e_verdict, E2E_DOC,
+    parameter_specs=END_TO_END_SPECS)
 
 CLAIM = END_TO_END

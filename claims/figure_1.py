@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, claim_seed, integer, positive, probability
 from diffbounds.claims._training_common import (
     _CHUNK,
     _FIG1_TAG,
@@ -141,9 +141,12 @@ def _figure1_verdict(points, rows):
             multiple_testing="Bonferroni: each interval at confidence 1 - 0.01/len(m)"))
 
 
+FIGURE_1_SPECS = dict(m=integer(1), eta=probability(), R=positive(), delta=probability(),
+                      n_seeds=integer(1), seed=claim_seed())
 FIGURE_1 = Claim(
     "figure_1", ("gupta2024.lemma_4_1", "gupta2024.lemma_4_1_l2_gap"),
     dict(m=1000, eta=1e-3, R=1e4, delta=1e-2, n_seeds=400, seed=11),
-    _figure1_measure, _figure1_grid, _figure1_verdict, FIGURE1_DOC)
+    _figure1_measure, _figure1_grid, _figure1_verdict, FIGURE1_DOC,
+    parameter_specs=FIGURE_1_SPECS)
 
 CLAIM = FIGURE_1

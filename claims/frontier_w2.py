@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, claim_seed, integer, probability
 from diffbounds.claims._propagation_common import T_HORIZON, _column, _m2
 from diffbounds.claims.verdict import (
     ClaimRecord,
@@ -81,9 +81,12 @@ def _frontier_verdict(points, rows):
                      gamma_m2=_column(rows, "gamma_m2")))
 
 
+FRONTIER_W2_SPECS = dict(d=integer(1), gamma=probability(), n=integer(2), N=integer(1),
+                         seed=claim_seed())
 FRONTIER_W2 = Claim(
     "frontier_w2", ("gupta2024.early_stop", "gupta2024.early_stop_w2", "gupta2024.corollary_b6"),
     dict(d=2, gamma=0.1, n=600, N=100, seed=3),
-    _frontier_measure, _frontier_grid, _frontier_verdict, FRONTIER_DOC)
+    _frontier_measure, _frontier_grid, _frontier_verdict, FRONTIER_DOC,
+    parameter_specs=FRONTIER_W2_SPECS)
 
 CLAIM = FRONTIER_W2

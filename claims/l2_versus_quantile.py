@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, integer, positive, probability, real
 from diffbounds.claims._propagation_common import MIXTURE_1D, T_HORIZON, T_STOP, _column, _m2, _tv_and_error
 from diffbounds.claims.verdict import (
     K_SIGMA,
@@ -85,9 +85,12 @@ def _l2_verdict(points, rows):
                      l2_growth=float(eps_score2.max() / eps_score2.min())))
 
 
+L2_VERSUS_QUANTILE_SPECS = dict(bad_magnitude=real(0.0), eps=positive(), delta_step=probability(),
+                                 N=integer(1), spacing=positive())
 L2_VERSUS_QUANTILE = Claim(
     "l2_versus_quantile", ("gupta2024.corollary_b6", "benton2024.kl"),
     dict(bad_magnitude=100.0, eps=0.05, delta_step=1e-3, N=50, spacing=0.05),
-    _l2_measure, _l2_grid, _l2_verdict, L2_DOC)
+    _l2_measure, _l2_grid, _l2_verdict, L2_DOC,
+    parameter_specs=L2_VERSUS_QUANTILE_SPECS)
 
 CLAIM = L2_VERSUS_QUANTILE

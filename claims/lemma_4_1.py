@@ -13,7 +13,7 @@ from scipy import special
 
 from diffbounds import bounds
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, integer, positive
 from diffbounds.claims._training_common import TV_FLOAT_TOL, _check_count, _check_pos, _column, two_sided_slope
 from diffbounds.claims.verdict import (
     K_SIGMA,
@@ -108,9 +108,11 @@ def _lemma41_verdict(points, rows):
                      samples_needed_to_distinguish=1.0 / eta))
 
 
+LEMMA_4_1_SPECS = dict(R=positive(), eps=positive(), sigma=positive(), nodes=integer(8))
 LEMMA_4_1 = Claim(
     "lemma_4_1", ("gupta2024.lemma_4_1_l2_gap", "gupta2024.lemma_4_1_eta", "gupta2024.lemma_4_1"),
     dict(R=100.0, eps=0.5, sigma=1.0, nodes=160),
-    _lemma41_measure, _lemma41_grid, _lemma41_verdict, LEMMA41_DOC)
+    _lemma41_measure, _lemma41_grid, _lemma41_verdict, LEMMA41_DOC,
+    parameter_specs=LEMMA_4_1_SPECS)
 
 CLAIM = LEMMA_4_1

@@ -13,7 +13,7 @@ from scipy import special, stats
 
 from diffbounds import bounds
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, choice, claim_seed, integer, positive
 from diffbounds.claims._training_common import (
     _CHUNK,
     _L42_TAG,
@@ -164,9 +164,12 @@ def _lemma42_verdict(points, rows):
             other_crossovers=report))
 
 
+LEMMA_4_2_SPECS = dict(S=positive(), sigma=positive(), m=integer(2), crossover=choice(*CROSSOVERS),
+                       n_seeds=integer(1), seed=claim_seed())
 LEMMA_4_2 = Claim(
     "lemma_4_2", ("gupta2024.lemma_4_2_claim", "gupta2024.lemma_4_2"),
     dict(S=40.0, sigma=1.0, m=1000, crossover="tail", n_seeds=200, seed=5),
-    _lemma42_measure, _lemma42_grid, _lemma42_verdict, LEMMA42_DOC)
+    _lemma42_measure, _lemma42_grid, _lemma42_verdict, LEMMA42_DOC,
+    parameter_specs=LEMMA_4_2_SPECS)
 
 CLAIM = LEMMA_4_2

@@ -9,7 +9,7 @@ import functools
 import itertools
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, integer, positive, probability, real
 from diffbounds.claims._propagation_common import (
     MIXTURE_1D,
     T_HORIZON,
@@ -98,9 +98,12 @@ def _propagation_verdict(points, rows):
                      tv_to_exact_chain=_column(rows, "tv_to_exact_chain")))
 
 
+PROPAGATION_TV_SPECS = dict(eps=positive(), delta_step=probability(), N=integer(1), bad_magnitude=real(0.0),
+                             spacing=positive())
 PROPAGATION_TV = Claim(
     "propagation_tv", ("gupta2024.corollary_b6",),
     dict(eps=0.1, delta_step=1e-3, N=50, bad_magnitude=20.0, spacing=0.05),
-    _propagation_measure, _propagation_grid, _propagation_verdict, PROPAGATION_DOC)
+    _propagation_measure, _propagation_grid, _propagation_verdict, PROPAGATION_DOC,
+    parameter_specs=PROPAGATION_TV_SPECS)
 
 CLAIM = PROPAGATION_TV

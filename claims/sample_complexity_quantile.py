@@ -14,7 +14,7 @@ from scipy import stats
 
 from diffbounds import bounds
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim
+from diffbounds.claims._claim import Claim, choice, claim_seed, integer, positive, probability
 from diffbounds.claims._training_common import (
     _SCQ_TAG,
     _check_count,
@@ -363,11 +363,16 @@ def _sc_verdict(points, rows):
                      rates=[r["rate"] for r in rows], m_grids=[r["m_grid"] for r in rows]))
 
 
+SAMPLE_COMPLEXITY_QUANTILE_SPECS = dict(
+    cls=choice(*SC_CLASSES), eps=positive(), delta_score=probability(),
+    delta_train=probability(), sigma_t=probability(), m_max=integer(20), n_seeds=integer(1),
+    seed=claim_seed())
 SAMPLE_COMPLEXITY_QUANTILE = Claim(
     "sample_complexity_quantile", ("gupta2024.lemma_a2", "gupta2024.lemma_a1",
                                    "gupta2024.lemma_4_1"),
     dict(cls="finite", eps=0.1, delta_score=0.01, delta_train=0.1, sigma_t=0.3,
          m_max=10_000, n_seeds=200, seed=3),
-    _sc_measure, _sc_grid, _sc_verdict, SCQ_DOC)
+    _sc_measure, _sc_grid, _sc_verdict, SCQ_DOC,
+    parameter_specs=SAMPLE_COMPLEXITY_QUANTILE_SPECS)
 
 CLAIM = SAMPLE_COMPLEXITY_QUANTILE

@@ -18,7 +18,10 @@ A block's points are its explicit ``points`` (or one empty point) × the ``grid`
 error. Each point is completed with the claim's defaults (``Claim.complete``: unknown
 parameters raise ``ValueError("params: ...")``); a value is coerced to its default's type
 (int → float where the default is a float; an integral float → int where it is an int), so
-equivalent spellings are one task. Points repeated in a sweep run once.
+equivalent spellings are one task, and then checked against the claim's declared types and
+ranges (``Claim.parameter_specs``): a bool, string, NaN or out-of-range value raises
+``ValueError`` naming the file, the ``[[task]]`` block, the point and the parameter when the
+file is read, before any work. Points repeated in a sweep run once.
 
 Task key: sha256 of the canonical JSON of ``{claim, point, code_version}``. The code version is
 the ``diffbounds`` version plus a hash of the Python source of ``claims``, ``simulators`` and
@@ -225,12 +228,18 @@ def _block_points(block, claim, where) -> list[dict]:
             raise ValueError(f"{where}: seed given both in seeds and in the points")
         points = [{**p, "seed": s} for p in points for s in seeds]
     out = []
-    for p in points:
+    for i, p in enumerate(points):
         try:
             full = claim.complete(p)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
-        out.append({k: _coerce(k, v, claim.parameters[k], where) for k, v in full.items()})
+        full = {k: _coerce(k, v, claim.parameters[k], where) for k, v in full.items()}
+        try:
+            claim.validate(full)  # declared types and ranges (Claim.parameter_specs)
+        except ValueError as exc:
+            given = {k: v for k, v in p.items()}
+            raise ValueError(f"{where}: point {i + 1} {given}: {exc}") from None
+        out.append(full)
     return out
 
 
@@ -410,11 +419,21 @@ def _local_runs(tasks, workers):
     # numba + fork is unsafe: workers start from a fork server (spawn where there is none).
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
                          else "spawn")
+    # Workers end when this process dies, even by SIGKILL (diffbounds._procguard): the fork
+    # server (started here, with the guard as its preload) dies with us, the workers with it.
+    from diffbounds import _procguard
+
+    os.environ[_procguard.PARENT_ENV] = str(os.getpid())
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["diffbounds._procguard"])
     queue = list(reversed(tasks))
     window = 2 * workers
     while queue:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), mp_context=ctx,
+                                   initializer=_procguard.worker_init,
+                                   initargs=(os.getpid(),))
         running = {}
+        finished = False
         try:
             while queue or running:
                 while queue and len(running) < window:
@@ -434,9 +453,13 @@ def _local_runs(tasks, workers):
                         yield t, _crashed(t)
                     running = {}
                     break
+            finished = True
         finally:
             for fut in running:
                 fut.cancel()
+            if not finished:  # interrupted (Ctrl-C, an error): stop the workers now
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.kill()
             pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -174,6 +174,9 @@ def _cmd_compare(args) -> int:
         raise ValueError(f"--from/--to: need 0 < from < to, got {args.lo}, {args.hi}")
     if args.points < 2:
         raise ValueError(f"--points: need at least 2, got {args.points}")
+    from diffbounds.cli._paths import check_output_file
+
+    check_output_file("--plot", args.plot)  # before any work (issue 13)
     fixed = {bounds.symbols.as_symbol(k, argument="values"): v
              for k, v in _parse_assignments(args.values + args.set_values).items()}
     for st in (a, b):

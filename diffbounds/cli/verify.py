@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+
+from diffbounds.cli._paths import check_output_file
 
 
 def register(sub):
@@ -39,8 +42,8 @@ def _fmt(x):
 
 
 def _run(args):
-    from diffbounds.claims.registry import CLAIMS, run_claims
-    from diffbounds.claims.selfcheck import CHECKS, run_checks
+    from diffbounds.claims.registry import CLAIMS
+    from diffbounds.claims.selfcheck import CHECKS
 
     only = args.only
     if only is not None:
@@ -50,11 +53,23 @@ def _run(args):
                              f"claims: {list(CLAIMS)}")
     check_names = [n for n in (only or CHECKS) if n in CHECKS]
     claim_names = [n for n in (only or CLAIMS) if n in CLAIMS]
-    log = (lambda *a: None) if args.markdown else (lambda m: print(m, file=sys.stderr))
-    checks = run_checks(check_names) if check_names else []
-    claims = run_claims(claim_names, quick=args.quick, progress=log) if claim_names else []
     if args.readme and not args.markdown:
         raise ValueError("readme: needs --markdown")
+    check_output_file("json", args.json)
+    check_output_file("readme", args.readme)
+    if args.readme and not os.path.isfile(args.readme):
+        raise ValueError(f"readme: {args.readme!r} does not exist (it must hold the markers)")
+    log = (lambda *a: None) if args.markdown else (lambda m: print(m, file=sys.stderr))
+    checks, claims, interrupted = _run_interruptibly(check_names, claim_names, args.quick, log)
+    if interrupted:
+        done, total = len(checks) + len(claims), len(check_names) + len(claim_names)
+        if args.json:
+            _write_json(args.json, checks, claims, interrupted=True)
+        print(f"verify: interrupted; {len(claims)} of {len(claim_names)} claims finished "
+              f"({done} of {total} checks and claims)"
+              + (f"; finished ones written to {args.json}" if args.json else ""),
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.markdown:
         lines = ["| claim | statements | fitted constant | held-out worst ratio | slopes "
                  "(measured ± 95% vs bound) | holds |", "|---|---|---|---|---|---|"]
@@ -94,7 +109,36 @@ def _run(args):
         print(f"\nverify: {n_all - n_fail} of {n_all} hold"
               + (f"; FAILED: {[r.name for r in checks + claims if not r.holds]}" if n_fail else ""))
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"checks": [r.to_dict() for r in checks],
-                       "claims": [r.to_dict() for r in claims]}, fh, indent=2)
+        _write_json(args.json, checks, claims)
     return 1 if n_fail else 0
+
+
+# ---------------------------------------------------------------------------- Ctrl-C
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
+
+
+def _run_interruptibly(check_names, claim_names, quick, log):
+    """Run the checks, then the claims one by one; on Ctrl-C (SIGINT) stop and return what
+    finished: (checks, claims, interrupted)."""
+    from diffbounds.claims.registry import run_claims
+    from diffbounds.claims.selfcheck import run_checks
+
+    checks, claims = [], []
+    try:
+        if check_names:
+            checks = run_checks(check_names)
+        for name in claim_names:
+            claims.extend(run_claims([name], quick=quick, progress=log))
+    except KeyboardInterrupt:
+        return checks, claims, True
+    return checks, claims, False
+
+
+def _write_json(path, checks, claims, interrupted=False):
+    doc = {"checks": [r.to_dict() for r in checks], "claims": [r.to_dict() for r in claims]}
+    if interrupted:
+        doc["interrupted"] = True
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as fh:
+        json.dump(doc, fh, indent=2)
+    os.replace(tmp, path)  # never a half-written file at ``path``
