@@ -231,6 +231,8 @@ class ResultStore:
                              f"(sqlite: {exc}); {_advice(exc)}") from None
         self._con = _Connection(raw, self.path)
         try:
+            # a damaged file is refused before anything (even the journal mode) is written
+            self.quick_check()
             self._con.execute("PRAGMA journal_mode=WAL", what="open for writing")
             self._con.execute("PRAGMA synchronous=FULL", what="open for writing")
             with self._transaction():
@@ -332,7 +334,7 @@ class ResultStore:
 
     def quick_check(self) -> None:
         """Raise ``StoreError`` unless ``PRAGMA quick_check`` finds the file sound."""
-        res = self._con.execute("PRAGMA quick_check").fetchone()[0]
+        res = self._con.execute("PRAGMA quick_check", what="check").fetchone()[0]
         if res != "ok":
             raise StoreError(f"store: {str(self.path)!r} is damaged (sqlite quick_check: "
                              f"{res}); {_advice(ValueError('malformed'))}")
