@@ -176,7 +176,7 @@ def _coerce(name, value, default, where):
         return float(value)
     if isinstance(default, int) and isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{where}: params: {name} must be an integer (its default is "
+            raise ValueError(f"{where}: params: {name}: must be an integer (its default is "
                              f"{default!r}), got {value!r}")
         return int(value)
     return value
