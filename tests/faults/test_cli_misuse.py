@@ -130,3 +130,13 @@ def test_bench_cuda_without_a_gpu_is_one_line(capsys):
     assert main(["bench", "--backends", "cuda", "--n", "100", "--steps", "2"]) == 2
     line = _one_error_line(capsys, "diffbounds bench: error: backend='cuda'")
     assert line.endswith(library_message)
+
+
+def test_figures_outdir_that_cannot_be_made_fails_before_rendering(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    t0 = time.perf_counter()
+    assert main(["figures", "--only", "bounds_comparison", "--no-store", "--outdir",
+                 str(blocker / "out")]) == 2
+    assert time.perf_counter() - t0 < 10
+    _one_error_line(capsys, "diffbounds figures: error: outdir: cannot create")
