@@ -232,7 +232,7 @@ class ResultStore:
         self._con = _Connection(raw, self.path)
         try:
             # a damaged file is refused before anything (even the journal mode) is written
-            self.quick_check()
+            self.quick_check(what="open for writing")
             self._con.execute("PRAGMA journal_mode=WAL", what="open for writing")
             self._con.execute("PRAGMA synchronous=FULL", what="open for writing")
             with self._transaction():
@@ -332,9 +332,9 @@ class ResultStore:
         """``PRAGMA integrity_check``: ``'ok'`` for a sound database."""
         return self._con.execute("PRAGMA integrity_check").fetchone()[0]
 
-    def quick_check(self) -> None:
+    def quick_check(self, what: str = "check") -> None:
         """Raise ``StoreError`` unless ``PRAGMA quick_check`` finds the file sound."""
-        res = self._con.execute("PRAGMA quick_check", what="check").fetchone()[0]
+        res = self._con.execute("PRAGMA quick_check", what=what).fetchone()[0]
         if res != "ok":
             raise StoreError(f"store: {str(self.path)!r} is damaged (sqlite quick_check: "
                              f"{res}); {_advice(ValueError('malformed'))}")

@@ -138,7 +138,7 @@ def test_malformed_toml_names_file_and_line(tmp_path):
      r"s\.toml: \[\[task\]\] #1 \(claim 'discretization'\): params: unknown parameter\(s\) "
      r"\['M'\]"),
     ('[[task]]\nclaim = "discretization"\ngrid = { N = 3 }\n', "grid.N must be a non-empty"),
-    ('[[task]]\nclaim = "discretization"\ngrid = { N = [3.5] }\n', "N must be an integer"),
+    ('[[task]]\nclaim = "discretization"\ngrid = { N = [3.5] }\n', "N: must be an integer"),
     ('[[task]]\nclaim = "discretization"\nfixed = { N = [3] }\n', "fixed.N must be a scalar"),
     ('[[task]]\nclaim = "discretization"\ngrid = { N = [3] }\nfixed = { N = 4 }\n',
      "given twice"),
