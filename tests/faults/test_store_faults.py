@@ -77,14 +77,34 @@ def test_damaged_store_gives_one_line_and_exit_2(filled, how, reader, capsys):
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage_pages", "garbage_header"])
-def test_damaged_store_refuses_a_sweep_run_in_one_line(filled, how, tmp_path):
+def test_damaged_store_refuses_a_sweep_run_in_one_line(filled, how, tmp_path, capsys):
     _damage(filled, how)
     before = filled.read_bytes()
+    assert main(["sweep", "run", str(_write(tmp_path, sweep_text("b"))), "--store",
+                 str(filled), "--workers", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("diffbounds sweep: error: store:"), err
+    assert filled.read_bytes() == before  # nothing written into the damaged file
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["truncated", "garbage_pages"])
+def test_damaged_store_sweep_run_as_a_command(filled, how, tmp_path):
+    _damage(filled, how)
     proc = cli("sweep", "run", _write(tmp_path, sweep_text("b")), "--store", filled,
                "--workers", "1", "--no-progress")
     assert proc.returncode == 2
     one_line_error(proc)
-    assert filled.read_bytes() == before  # nothing written into the damaged file
+
+
+def test_reading_writes_nothing(filled, capsys):
+    before = (filled.read_bytes(), filled.stat().st_mtime_ns)
+    for reader in READERS:
+        assert main(["sweep", *reader, "--store", str(filled)]) == 0
+    capsys.readouterr()
+    assert (filled.read_bytes(), filled.stat().st_mtime_ns) == before
+    wal = filled.with_name(filled.name + "-wal")  # SQLite may open an (empty) WAL sidecar
+    assert not wal.exists() or wal.stat().st_size == 0
 
 
 def _write(tmp_path, text, name="s.toml"):
@@ -185,6 +205,7 @@ def test_real_full_disk_on_a_size_limited_tmpfs(tmp_path):
     assert out["ok"] == "ok" and out["rows"] == out["n"] > 0
 
 
+@pytest.mark.slow
 @needs_userns
 def test_read_only_store_can_be_read_but_not_written(filled, tmp_path):
     """The store's folder is a read-only bind mount: status and export work (no -shm file can
