@@ -36,7 +36,10 @@ change what is measured).
 Running (``run_sweep``): the grid is recorded in the store, finished keys (status ok) are
 skipped, everything else — new and previously *failed* tasks — runs; workers compute and return
 results, and the client alone writes each finished task as one transaction, so killing a sweep
-at any moment (SIGKILL included) loses at most the tasks that were running. Failures are
+at any moment (SIGKILL included) loses at most the tasks that were running; local workers and
+their fork server end with the client (``diffbounds._procguard``, Linux), and Ctrl-C stops the
+workers at once (they ignore SIGINT; the client handles it). A grid different from the one
+stored under the sweep's name is refused unless ``replace=True`` (``claims.store``). Failures are
 stored with their traceback and do not stop the sweep. When every task of a claim in the sweep
 is ok, ``claim.verdict`` is computed from the store and saved (table ``verdicts``). Randomness
 is counter-based and every point carries its seeds, so results are bitwise the same on any
