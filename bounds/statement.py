@@ -225,7 +225,7 @@ class Statement:
                 raise ValueError(
                     f"evaluate {self.key}: {x.name} is a probability and must be < 1, got "
                     f"{np.ravel(v)[np.argmax(np.ravel(v) >= 1)]:g} (pass check_hypotheses=False "
-                    "to evaluate outside the statement's regime)")
+                    "(or --outside-hypotheses) to evaluate outside the statement's regime)")
         for h in self.hypotheses:
             if not isinstance(h, sp.core.relational.Relational):
                 continue
@@ -245,7 +245,8 @@ class Statement:
                 raise ValueError(
                     f"evaluate {self.key}: hypothesis {h} is violated at {where}"
                     f"{f' ({bad.size} value(s))' if bad.size > 1 else ''}; the statement does "
-                    "not apply there (pass check_hypotheses=False to evaluate outside its "
+                    "not apply there (pass check_hypotheses=False, or --outside-hypotheses to "
+                    "`diffbounds bounds`, to evaluate outside its "
                     "regime)")
 
     def hypotheses_text(self) -> str:

@@ -52,3 +52,36 @@ def test_every_statement_evaluates_at_its_reference_point(st):
     pt = {s.name: v for s, v in st.reference_point.items()}
     assert all(v is not False for v in st.hypotheses_hold(**pt).values())
     assert np.isfinite(st.evaluate(**pt))
+
+
+@pytest.mark.parametrize("symbol", ["gamma", "Theta", "epsilon"])
+def test_crossover_default_brackets_stay_inside_the_hypotheses(symbol):
+    a, b = bounds.get("gupta2024.theorem_1_2"), bounds.get("block2020.samples")
+    fixed = {s.name: v for st in (a, b) for s, v in st.reference_point.items()
+             if s.name != symbol}
+    bounds.crossover(a, b, symbol, **fixed)  # used to evaluate at gamma = 1 / Theta = 1
+
+
+def test_crossover_bracket_outside_the_hypotheses_raises_unless_opted_out():
+    a, b = bounds.get("gupta2024.theorem_1_2"), bounds.get("block2020.samples")
+    fixed = {s.name: v for st in (a, b) for s, v in st.reference_point.items()
+             if s.name != "Theta"}
+    with pytest.raises(ValueError, match="hypothesis Theta > 1 is violated"):
+        bounds.crossover(a, b, "Theta", bracket=(0.5, 10.0), **fixed)
+    with pytest.raises(ValueError, match="negative"):  # log(Theta) < 0 below 1: still refused
+        bounds.crossover(a, b, "Theta", bracket=(0.5, 10.0), check_hypotheses=False, **fixed)
+
+
+def test_cli_outside_hypotheses_is_the_explicit_opt_out(capsys):
+    from diffbounds.cli import main
+
+    args = ["bounds", "eval", "gupta2024.corollary_b6", "N=100", "T=0.5", "d=3", "delta=0.1",
+            "epsilon=0.1", "gamma=0.1", "m_2=1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "T >= 1 is violated" in err[0] and "--outside-hypotheses" in err[0]
+    assert main(args + ["--outside-hypotheses"]) == 0
+    out = capsys.readouterr().out
+    assert float(out.rsplit("=", 1)[1]) == pytest.approx(
+        B6.evaluate(N=100, T=0.5, d=3, delta=0.1, epsilon=0.1, gamma=0.1, m_2=1.0,
+                    check_hypotheses=False), rel=1e-5)
