@@ -226,3 +226,16 @@ def test_mixture_isf_matches_mpmath(q):
     assert m.isf(0.0) == math.inf and m.isf(1.0) == -math.inf
     with pytest.raises(ValueError, match="^q:"):
         m.isf(1.5)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_overflow_after_the_run_gives_advice_true_for_the_dtype(dtype):
+    # a finite but enormous score overflows the chain: the message must not advise float64
+    # when float64 is in use
+    def huge(x, t):
+        return np.full_like(x, 1e308 if dtype == "float64" else 1e38)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="ended non-finite") as info:
+            sample(huge, 4, [2.0, 1.0, 0.5], dim=2, backend="numpy", dtype=dtype)
+    assert ("use float64" in str(info.value)) == (dtype == "float32")
