@@ -131,15 +131,13 @@ class Claim:
 
     def validate(self, point: dict) -> dict:
         """The completed point, after checking every value against ``parameter_specs``;
-        ValueError ``"params: NAME: must be ..., got ..."`` on the first bad one."""
+        ValueError ``"NAME: must be ..., got ..."`` on the first bad one (``measure`` and sweep
+        files call it before any work)."""
         full = self.complete(point)
         for k, v in full.items():
             spec = self.parameter_specs.get(k)
             if spec is not None:
-                try:
-                    spec.check(k, v)
-                except ValueError as exc:
-                    raise ValueError(f"params: {exc}") from None
+                spec.check(k, v)
         return full
 
     def complete(self, point: dict) -> dict:
@@ -154,7 +152,8 @@ class Claim:
         return [self.complete(p) for p in self.grid_fn(quick)]
 
     def measure(self, **point) -> dict:
-        return self.measure_fn(**self.complete(point))
+        """Measure one point (defaults filled in, values checked by ``validate`` first)."""
+        return self.measure_fn(**self.validate(point))
 
     def verdict(self, points, results) -> ClaimRecord:
         return self.verdict_fn(list(points), list(results))

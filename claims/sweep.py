@@ -241,7 +241,7 @@ def _block_points(block, claim, where) -> list[dict]:
             claim.validate(full)  # declared types and ranges (Claim.parameter_specs)
         except ValueError as exc:
             given = {k: v for k, v in p.items()}
-            raise ValueError(f"{where}: point {i + 1} {given}: {exc}") from None
+            raise ValueError(f"{where}: point {i + 1} {given}: params: {exc}") from None
         out.append(full)
     return out
 

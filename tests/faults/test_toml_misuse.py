@@ -86,3 +86,17 @@ def test_every_declared_parameter_rejects_bad_values(claim, param, value):
     text = f'name = "p"\n[[task]]\nclaim = "{claim}"\nfixed = {{ {param} = {val} }}\n'
     with pytest.raises(ValueError, match=rf"\[\[task\]\] #1 .*params: {param}: must be"):
         parse_sweep(text, path="f.toml")
+
+
+@pytest.mark.parametrize("kwargs, name", [({"N": True}, "N"), ({"spacing": math.nan}, "spacing"),
+                                          ({"T": 0.5}, "T")])
+def test_direct_measure_checks_the_same_specs_before_any_work(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}: must be"):
+        CLAIMS["discretization"].measure(**kwargs)
+
+
+def test_claim_seeds_are_bounded_for_derived_sub_seeds():
+    from diffbounds.claims._claim import CLAIM_SEED_MAX
+
+    with pytest.raises(ValueError, match="^seed: must be an integer in"):
+        CLAIMS["figure_1"].measure(seed=CLAIM_SEED_MAX + 1)
