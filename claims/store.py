@@ -261,7 +261,8 @@ class ResultStore:
                 con = _Connection(raw, self.path)
                 version = con.execute("PRAGMA user_version", what="open for reading")
                 version = version.fetchone()[0]
-                con.execute("SELECT COUNT(*) FROM sqlite_master", what="open for reading")
+                n_tables = con.execute("SELECT COUNT(*) FROM sqlite_master",
+                                       what="open for reading").fetchone()[0]
             except sqlite3.Error as exc:
                 last = StoreError(f"store: cannot open {str(self.path)!r} for reading "
                                   f"(sqlite: {exc}); {_advice(exc)}")
@@ -281,6 +282,10 @@ class ResultStore:
                                  f"this code reads version {SCHEMA_VERSION}")
             if version == 0:
                 con.close()
+                if n_tables == 0:
+                    raise StoreError(f"store: {str(self.path)!r} is empty: no result has been "
+                                     "written there yet (e.g. a run stopped before its first "
+                                     "write); `sweep run` fills it")
                 raise StoreError(f"store: {str(self.path)!r} is not a result store (no "
                                  "schema); give the path of a store written by `sweep run`")
             self._con = con
