@@ -208,18 +208,22 @@ class Crossover:
 
 
 def crossover(a, b, symbol, *, bracket: tuple[float, float] | None = None, num: int = 400,
-              **fixed) -> Crossover:
+              check_hypotheses: bool = True, **fixed) -> Crossover:
     """Values of ``symbol`` in ``bracket`` where a = b (log-spaced scan, then Brent's method).
 
     ``fixed`` gives every other parameter of a and b (constants default to 1). The default
-    bracket is (1e-12, 1) for symbols taken to 0 (epsilon, gamma, ...) and (1, 1e12) otherwise.
+    bracket is (1e-12, 1⁻) for symbols taken to 0 (epsilon, gamma, ...) and (1⁺, 1e12)
+    otherwise, 1∓ being the float64 neighbours of 1 (so that hypotheses such as γ < 1 or
+    Θ > 1 hold at its ends). ``check_hypotheses`` is passed to ``Statement.evaluate``: by
+    default a bracket reaching outside a statement's hypotheses raises ValueError.
     """
     sa, sb = _statement(a, "a"), _statement(b, "b")
     x = _sym.as_symbol(symbol)
     if x not in sa.parameters and x not in sb.parameters:
         raise ValueError(f"symbol: {x.name} occurs in neither {sa.key} nor {sb.key}")
     if bracket is None:
-        bracket = (1e-12, 1.0) if _sym.direction(x) == "0" else (1.0, 1e12)
+        bracket = ((1e-12, float(np.nextafter(1.0, 0.0))) if _sym.direction(x) == "0"
+                   else (float(np.nextafter(1.0, 2.0)), 1e12))
     try:
         lo, hi = (float(v) for v in bracket)
     except (TypeError, ValueError) as exc:
@@ -245,7 +249,8 @@ def crossover(a, b, symbol, *, bracket: tuple[float, float] | None = None, num: 
         vv = dict(v)
         if x in st.parameters:
             vv[x] = xv
-        return np.broadcast_to(np.asarray(st.evaluate(vv), float), np.shape(xv))
+        return np.broadcast_to(np.asarray(st.evaluate(vv, check_hypotheses=check_hypotheses),
+                                          float), np.shape(xv))
 
     def g(xv):
         ea, eb = ev(sa, va, xv), ev(sb, vb, xv)

@@ -138,13 +138,36 @@ class Statement:
             self._fn = (args, sp.lambdify(args, self.expr, modules=["scipy", "numpy"]))
         return self._fn
 
-    def evaluate(self, values: Mapping | None = None, /, **kwargs):
+    def evaluate(self, values: Mapping | None = None, /, *, check_hypotheses: bool = True,
+                 **kwargs):
         """Evaluate ``expr`` at positive values (floats or NumPy arrays, broadcast together).
 
-        Symbols are given by name (``d=10, epsilon=0.1``) or in a mapping; absolute constants
-        default to 1. Raises ValueError naming any missing or non-positive symbol, and if the
-        result is not finite or is negative (values outside the statement's regime).
+        Parameters
+        ----------
+        values, **kwargs
+            Symbols by name (``d=10, epsilon=0.1``) or in a mapping: real numbers or arrays of
+            them (booleans are not numbers); absolute constants default to 1.
+        check_hypotheses : bool, default True
+            Check the statement's relational hypotheses (``hypotheses``, e.g. T ≥ 1 for
+            Corollary B.6) at every value whose symbols are given, and raise when one is
+            violated. ``False`` is the explicit opt-out for exploring a bound outside its
+            regime (the number returned then carries no guarantee of the paper).
+
+        Returns
+        -------
+        float, or an array of the broadcast shape.
+
+        Raises
+        ------
+        TypeError
+            A value that is not a real number or array of them (a bool included), naming it.
+        ValueError
+            A missing, unknown or non-positive symbol; a violated hypothesis (unless
+            ``check_hypotheses=False``); a result that is not finite or is negative.
         """
+        if not isinstance(check_hypotheses, bool):
+            raise TypeError(f"check_hypotheses: expected a bool, got "
+                            f"{type(check_hypotheses).__name__}")
         given: dict[sp.Symbol, Any] = {}
         for k, v in {**dict(values or {}), **kwargs}.items():
             s = _sym.as_symbol(k, argument="values")
@@ -162,6 +185,8 @@ class Statement:
         arrays = []
         for s in args:
             v = given.get(s, 1.0)
+            if isinstance(v, (bool, np.bool_)) or np.asarray(v).dtype == bool:
+                raise TypeError(f"{s.name}: expected a number or array of numbers, got bool")
             try:
                 a = np.asarray(v, dtype=float)
             except (TypeError, ValueError) as exc:
@@ -177,6 +202,8 @@ class Statement:
         except ValueError as exc:
             raise ValueError(f"evaluate {self.key}: the array values do not broadcast: {exc}"
                              ) from exc
+        if check_hypotheses:
+            self._check_hypotheses(dict(zip(args, arrays, strict=True)))
         with np.errstate(all="ignore"):
             out = np.asarray(fn(*arrays), dtype=float)
         if arrays:
@@ -188,6 +215,39 @@ class Statement:
             raise ValueError(f"evaluate {self.key}: the bound is negative at these values, which "
                              f"lie outside its regime (hypotheses: {self.hypotheses_text()})")
         return float(out) if scalar else np.array(out)
+
+    def _check_hypotheses(self, at: dict) -> None:
+        """ValueError naming the first relational hypothesis violated at some of ``at``'s
+        values (symbol → array); hypotheses with a symbol not in ``at`` cannot be checked.
+        Probabilities (``symbols.PROBABILITIES``) must lie in (0, 1)."""
+        for x, v in at.items():
+            if x in _sym.PROBABILITIES and np.any(np.asarray(v) >= 1):
+                raise ValueError(
+                    f"evaluate {self.key}: {x.name} is a probability and must be < 1, got "
+                    f"{np.ravel(v)[np.argmax(np.ravel(v) >= 1)]:g} (pass check_hypotheses=False "
+                    "(or --outside-hypotheses) to evaluate outside the statement's regime)")
+        for h in self.hypotheses:
+            if not isinstance(h, sp.core.relational.Relational):
+                continue
+            syms = sorted(h.free_symbols, key=lambda x: x.name)
+            if any(x not in at and not _sym.is_constant(x) for x in syms):
+                continue
+            vals = [at.get(x, 1.0) for x in syms]
+            with np.errstate(all="ignore"):
+                ok = np.asarray(sp.lambdify(syms, h, modules="numpy")(*vals), dtype=bool)
+            if not np.all(ok):
+                bad = np.flatnonzero(~np.broadcast_to(ok, np.broadcast(*vals).shape).ravel()
+                                     if vals else [0])
+                first = int(bad[0]) if bad.size else 0
+                where = ", ".join(
+                    f"{x.name}={np.ravel(np.broadcast_to(v, np.broadcast(*vals).shape))[first]:g}"
+                    for x, v in zip(syms, vals, strict=True) if not _sym.is_constant(x))
+                raise ValueError(
+                    f"evaluate {self.key}: hypothesis {h} is violated at {where}"
+                    f"{f' ({bad.size} value(s))' if bad.size > 1 else ''}; the statement does "
+                    "not apply there (pass check_hypotheses=False, or --outside-hypotheses to "
+                    "`diffbounds bounds`, to evaluate outside its "
+                    "regime)")
 
     def hypotheses_text(self) -> str:
         return "; ".join(str(h) for h in self.hypotheses) or "none"

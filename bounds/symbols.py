@@ -75,6 +75,10 @@ DESCRIPTION: dict[str, str] = {
     "epsilon_score": "integrated L2 score error", "beta": "Besov smoothness",
 }
 
+# Symbols that are probabilities: every statement using them assumes a value in (0, 1)
+# (``Statement.evaluate`` checks this with the hypotheses).
+PROBABILITIES: frozenset[sp.Symbol] = frozenset({delta, delta_score, delta_train, eta})
+
 # Regime of each symbol for exponents: "0" means the behaviour as the symbol -> 0+,
 # "oo" as it -> infinity.
 _TO_ZERO = {"epsilon", "gamma", "delta", "delta_score", "delta_train", "sigma", "t", "eta",

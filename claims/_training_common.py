@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 from scipy import special, stats
-
 from diffbounds.claims.verdict import Slope
 
 # Family-wise error rate of the binomial interval checks (Bonferroni over the grid's points).
@@ -33,7 +32,8 @@ def clopper_pearson(k, n, confidence):
         raise ValueError(f"confidence: must be in (0, 1), got {confidence}")
     a = 1.0 - confidence
     lo = np.where(k > 0, stats.beta.ppf(a / 2, np.maximum(k, 1), n - k + 1), 0.0)
-    hi = np.where(k < n, stats.beta.ppf(1 - a / 2, k + 1, np.maximum(n - k, 1)), 1.0)
+    # upper end from the survival function (isf), not ppf(1 - a/2): the kind of issue 13 §2
+    hi = np.where(k < n, stats.beta.isf(a / 2, k + 1, np.maximum(n - k, 1)), 1.0)
     return lo, hi
 
 

@@ -6,7 +6,7 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, positive, real
 from diffbounds.claims._propagation_common import (
     MIXTURE_1D,
     T_STOP,
@@ -70,12 +70,14 @@ def _disc_verdict(points, rows):
         checks=checks + [slope.as_check() if isinstance(slope, Slope) else slope])
 
 
+DISCRETIZATION_SPECS = dict(N=integer(1), T=real(1.0), spacing=positive())  # T >= 1: Lemma B.4
 DISCRETIZATION = Claim(
     "discretization", ("gupta2024.lemma_b4",),
     dict(N=50, T=8.0, spacing=0.05),
     _disc_measure, _disc_grid, _disc_verdict, DISC_DOC,
     controls=(Control("drift_coefficient_halved",
                       "exponential integrator with (e^h − 1) for 2(e^h − 1): score × ½",
-                      _disc_grid, _half_drift_measure),))
+                      _disc_grid, _half_drift_measure),),
+    parameter_specs=DISCRETIZATION_SPECS)
 
 CLAIM = DISCRETIZATION

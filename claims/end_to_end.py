@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, choice, claim_seed, integer, positive
 from diffbounds.claims._propagation_common import tv_between
 from diffbounds.claims._training_common import _check_count, _check_pos, _column
 from diffbounds.claims.sample_complexity_quantile import SC_TRUTH
@@ -215,12 +215,15 @@ def _e2e_verdict(points, rows):
                              frontier_excess=[rows[i]["frontier_excess"] for i in two])))
 
 
+END_TO_END_SPECS = dict(d=integer(1), m=integer(2), N=integer(2), n_seeds=integer(1), seed=claim_seed(),
+                        spacing=positive(), n_components=choice(1, 2))
 END_TO_END = Claim(
     "end_to_end", ("gupta2024.theorem_c2", "gupta2024.theorem_1_2_derived"),
     dict(d=1, m=1000, N=8, n_seeds=3, seed=2, spacing=0.02, n_components=2),
     _e2e_measure, _e2e_grid, _e2e_verdict, E2E_DOC,
     controls=(Control("one_component", "one-Gaussian class for a bimodal q0 (A2 broken): "
                       "TV_train stays at its floor, slope ~ 0",
-                      lambda quick: E2E_CONTROLS["one_component"]),))
+                      lambda quick: E2E_CONTROLS["one_component"]),),
+    parameter_specs=END_TO_END_SPECS)
 
 CLAIM = END_TO_END

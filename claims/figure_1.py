@@ -11,7 +11,7 @@ import numpy as np
 from scipy import stats
 
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, claim_seed, integer, positive, probability
 from diffbounds.claims._training_common import (
     _CHUNK,
     _FIG1_TAG,
@@ -175,12 +175,15 @@ def _figure1_verdict(points, rows):
             multiple_testing="Bonferroni: each interval at confidence 1 - 0.01/len(m)"))
 
 
+FIGURE_1_SPECS = dict(m=integer(1), eta=probability(), R=positive(), delta=probability(),
+                      n_seeds=integer(1), seed=claim_seed(), quantile_tolerance=positive())
 FIGURE_1 = Claim(
     "figure_1", ("gupta2024.lemma_4_1", "gupta2024.lemma_4_1_l2_gap"),
     dict(m=1000, eta=1e-3, R=1e4, delta=1e-2, n_seeds=400, seed=11, quantile_tolerance=1e-9),
     _figure1_measure, _figure1_grid, _figure1_verdict, FIGURE1_DOC,
     controls=(Control("delta_below_eta", "delta = 5e-4 < eta: the far component inside the "
                       "quantile, D^delta(s2) ~ R/sigma^2, so D^delta failures = L2 failures",
-                      lambda quick: FIGURE1_CONTROLS["delta_below_eta"]),))
+                      lambda quick: FIGURE1_CONTROLS["delta_below_eta"]),),
+    parameter_specs=FIGURE_1_SPECS)
 
 CLAIM = FIGURE_1

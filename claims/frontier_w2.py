@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, claim_seed, integer, probability
 from diffbounds.claims._propagation_common import B6_KEY, T_HORIZON, _column, _m2, b6_total
 from diffbounds.claims.ledger import load_ledger
 from diffbounds.claims.verdict import (
@@ -151,12 +151,15 @@ def _half_drift_measure(**point):
     return _frontier_measure(**{**point, "score_scale": 0.5})
 
 
+FRONTIER_W2_SPECS = dict(d=integer(1), gamma=probability(), n=integer(2), N=integer(1),
+                         seed=claim_seed())
 FRONTIER_W2 = Claim(
     "frontier_w2", ("gupta2024.early_stop", W2_KEY, B6_KEY),
     dict(d=2, gamma=0.1, n=400, N=100, seed=3),
     _frontier_measure, _frontier_grid, _frontier_verdict, FRONTIER_DOC,
     controls=(Control("drift_coefficient_halved",
                       "exponential integrator with (e^h − 1) for 2(e^h − 1): score × ½ (d = 2)",
-                      _control_points, measure_fn=_half_drift_measure),))
+                      _control_points, measure_fn=_half_drift_measure),),
+    parameter_specs=FRONTIER_W2_SPECS)
 
 CLAIM = FRONTIER_W2

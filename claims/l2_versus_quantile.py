@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, positive, probability, real
 from diffbounds.claims._propagation_common import (
     B4_KEY,
     B6_KEY,
@@ -122,12 +122,15 @@ def _half_drift_measure(**point):
     return _l2_measure(**{**point, "score_scale": 0.5})
 
 
+L2_VERSUS_QUANTILE_SPECS = dict(bad_magnitude=real(0.0), eps=positive(), delta_step=probability(),
+                                 N=integer(1), spacing=positive())
 L2_VERSUS_QUANTILE = Claim(
     "l2_versus_quantile", ("gupta2024.corollary_b6", "benton2024.kl"),
     dict(bad_magnitude=100.0, eps=0.05, delta_step=1e-3, N=50, spacing=0.05),
     _l2_measure, _l2_grid, _l2_verdict, L2_DOC,
     controls=(Control("drift_coefficient_halved",
                       "exponential integrator with (e^h − 1) for 2(e^h − 1): score × ½",
-                      _l2_grid, measure_fn=_half_drift_measure),))
+                      _l2_grid, measure_fn=_half_drift_measure),),
+    parameter_specs=L2_VERSUS_QUANTILE_SPECS)
 
 CLAIM = L2_VERSUS_QUANTILE

@@ -13,7 +13,7 @@ from scipy import special, stats
 
 from diffbounds import bounds
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, positive
 from diffbounds.claims._training_common import (
     TV_FLOAT_TOL,
     _check_count,
@@ -157,12 +157,15 @@ def _lemma41_verdict(points, rows):
                      samples_needed_to_distinguish=1.0 / eta))
 
 
+LEMMA_4_1_SPECS = dict(R=positive(), eps=positive(), sigma=positive(), nodes=integer(8),
+                       eta_factor=positive())
 LEMMA_4_1 = Claim(
     "lemma_4_1", ("gupta2024.lemma_4_1_l2_gap", "gupta2024.lemma_4_1_eta", "gupta2024.lemma_4_1"),
     dict(R=100.0, eps=0.5, sigma=1.0, nodes=160, eta_factor=1.0),
     _lemma41_measure, _lemma41_grid, _lemma41_verdict, LEMMA41_DOC,
     controls=(Control("eta_quartered", "far weight eps^2 sigma^2/(4 R^2) (bookkeeping off by 4): "
                       "gap ~ eps^2/(4 sigma^2), below the ledger's lower constant",
-                      lambda quick: LEMMA41_CONTROLS["eta_quartered"]),))
+                      lambda quick: LEMMA41_CONTROLS["eta_quartered"]),),
+    parameter_specs=LEMMA_4_1_SPECS)
 
 CLAIM = LEMMA_4_1

@@ -13,7 +13,7 @@ from scipy import integrate, special, stats
 
 from diffbounds import bounds
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, choice, claim_seed, integer, positive
 from diffbounds.claims._training_common import (
     _CHUNK,
     _L42_TAG,
@@ -334,12 +334,15 @@ def _point_key(p):
     return {k: p[k] for k in ("S", "m", "sigma", "crossover")}
 
 
+LEMMA_4_2_SPECS = dict(S=positive(), sigma=positive(), m=integer(2), crossover=choice(*CROSSOVERS),
+                       n_seeds=integer(1), seed=claim_seed())
 LEMMA_4_2 = Claim(
     "lemma_4_2", ("gupta2024.lemma_4_2_claim", "gupta2024.lemma_4_2"),
     dict(S=40.0, sigma=1.0, m=1000, crossover="tail", n_seeds=200, seed=5),
     _lemma42_measure, _lemma42_grid, _lemma42_verdict, LEMMA42_DOC,
     controls=(Control("literal_crossover", "x0 = 10 sigma sqrt(log m) as printed: population "
                       "~ S^2 m^-50, far below the lower bound",
-                      lambda quick: LEMMA42_CONTROLS["literal_crossover"]),))
+                      lambda quick: LEMMA42_CONTROLS["literal_crossover"]),),
+    parameter_specs=LEMMA_4_2_SPECS)
 
 CLAIM = LEMMA_4_2

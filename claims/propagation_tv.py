@@ -10,7 +10,7 @@ import functools
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, positive, probability, real
 from diffbounds.claims._propagation_common import (
     B6_KEY,
     B6_SCORE_KEY,
@@ -185,6 +185,8 @@ def _half_drift_measure(**point):
     return _propagation_measure(**{**point, "score_scale": 0.5})
 
 
+PROPAGATION_TV_SPECS = dict(eps=positive(), delta_step=probability(), N=integer(1), bad_magnitude=real(0.0),
+                             spacing=positive())
 PROPAGATION_TV = Claim(
     "propagation_tv", (B6_KEY,),
     dict(eps=0.1, delta_step=1e-3, N=50, bad_magnitude=20.0, spacing=0.05),
@@ -196,6 +198,7 @@ PROPAGATION_TV = Claim(
         Control("drift_coefficient_halved",
                 "exponential integrator with (e^h − 1) for 2(e^h − 1): score × ½",
                 _n_line_grid, measure_fn=_half_drift_measure),
-    ))
+    ),
+    parameter_specs=PROPAGATION_TV_SPECS)
 
 CLAIM = PROPAGATION_TV

@@ -15,7 +15,16 @@ from scipy import stats
 
 from diffbounds import bounds
 from diffbounds.bounds import instances
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import (
+    Claim,
+    Control,
+    choice,
+    claim_seed,
+    integer,
+    positive,
+    probability,
+    real,
+)
 from diffbounds.claims._training_common import (
     _SCQ_TAG,
     _check_count,
@@ -612,6 +621,10 @@ def _sc_verdict(points, rows):
                                    "largest) excluded")))
 
 
+SAMPLE_COMPLEXITY_QUANTILE_SPECS = dict(
+    cls=choice(*SC_CLASSES), eps=positive(), delta_score=probability(),
+    delta_train=probability(), sigma_t=probability(), m_max=integer(20), n_seeds=integer(1),
+    seed=claim_seed(), theta_offset=real(-1.0, 1.0))
 SAMPLE_COMPLEXITY_QUANTILE = Claim(
     "sample_complexity_quantile", ("gupta2024.lemma_a2", "gupta2024.lemma_a1",
                                    "gupta2024.lemma_4_1"),
@@ -620,6 +633,7 @@ SAMPLE_COMPLEXITY_QUANTILE = Claim(
     _sc_measure, _sc_grid, _sc_verdict, SCQ_DOC,
     controls=(Control("misspecified_class", "finite class shifted by 0.2 (truth not in the "
                       "class, Lemma A.2's hypothesis broken): m* beyond the grid and C·B",
-                      lambda quick: SC_CONTROLS["misspecified_class"]),))
+                      lambda quick: SC_CONTROLS["misspecified_class"]),),
+    parameter_specs=SAMPLE_COMPLEXITY_QUANTILE_SPECS)
 
 CLAIM = SAMPLE_COMPLEXITY_QUANTILE

@@ -27,6 +27,16 @@ Schema (``PRAGMA user_version`` = 1)::
     verdicts     (sweep, claim) PRIMARY KEY, record (ClaimRecord JSON or NULL), holds, error,
                  n_points, code_version, computed_at
 
+Errors: every SQLite error (a full disk, a damaged file, a read-only file, a lock held too long)
+is raised as ``StoreError`` (a ``ValueError``) with one line saying what failed, on which file
+and what to do; the transaction it interrupted is rolled back, so nothing partial is written.
+A store opened with ``readonly=True`` (status, export, figures) never writes and needs no write
+access to the file or its folder.
+
+A sweep's name identifies its grid: ``record_sweep`` refuses a different grid (other claims or
+points) under a name already in the store unless ``replace=True`` (which also drops that
+sweep's stored verdicts), so no sweep's grid or verdict is replaced silently.
+
 Guarantees: the database runs in WAL mode with ``synchronous = FULL``; every finished task is
 one INSERT in its own transaction, so a process killed at any moment (SIGKILL included) leaves
 only complete rows. ``key`` is the primary key and a task is written with an UPSERT that never
@@ -103,6 +113,76 @@ _JSON_FIELDS = ("params", "measured", "predicted", "verdict", "versions")
 EXPORT_FORMATS = ("csv", "json", "parquet")
 
 
+class StoreError(ValueError):
+    """A result-store failure: one line naming what failed, the file and what to do."""
+
+
+class SweepConflictError(StoreError):
+    """A sweep name already in the store with a different grid."""
+
+
+def _advice(exc: Exception) -> str:
+    msg = str(exc).lower()
+    if "full" in msg:
+        return ("free space on that disk (or move the store) and run again; finished tasks "
+                "are kept and nothing partial was written")
+    if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
+        return ("the file is damaged: restore it from a backup, or move it away and run the "
+                "sweep again into a new store")
+    if "readonly" in msg or "read-only" in msg or "permission" in msg or "unable to open" in msg:
+        return "check that the file and its folder exist and are readable (and writable to run)"
+    if "locked" in msg or "busy" in msg:
+        return "another process holds the store: wait for it or use another store"
+    return "check the file, or use another store"
+
+
+class _Result:
+    """Rows fetched eagerly (so a damaged page raises inside ``_Connection.execute``)."""
+
+    def __init__(self, rows, rowcount):
+        self._rows, self.rowcount = rows, rowcount
+
+    def __iter__(self):
+        return iter(self._rows)
+
+    def fetchone(self):
+        return self._rows[0] if self._rows else None
+
+
+class _Connection:
+    """sqlite3 connection whose every call turns ``sqlite3.Error`` into ``StoreError``."""
+
+    def __init__(self, con, path):
+        self._con, self._path = con, path
+
+    def _fail(self, what, exc):
+        return StoreError(f"store: cannot {what} {str(self._path)!r} "
+                          f"(sqlite: {exc}); {_advice(exc)}")
+
+    def execute(self, sql, args=(), what=None):
+        if what is None:
+            what = "read" if sql.lstrip().upper().startswith(("SELECT", "PRAGMA")) \
+                else "write to"
+        try:
+            cur = self._con.execute(sql, args)
+            return _Result(cur.fetchall(), cur.rowcount)
+        except sqlite3.Error as exc:
+            raise self._fail(what, exc) from None
+
+    def executemany(self, sql, seq, what="write to"):
+        try:
+            cur = self._con.executemany(sql, seq)
+            return _Result([], cur.rowcount)
+        except sqlite3.Error as exc:
+            raise self._fail(what, exc) from None
+
+    def close(self):
+        try:
+            self._con.close()
+        except sqlite3.Error:  # pragma: no cover - closing never loses committed data
+            pass
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -118,16 +198,25 @@ def _loads(text):
 
 class ResultStore:
     """A sweep result store at ``path`` (created, with its parent folders, unless ``create``
-    is False). A path that cannot be created or written raises ``ValueError("store: ...")``."""
+    is False or ``readonly`` is True).
 
-    def __init__(self, path, *, create: bool = True):
+    ``readonly=True`` opens an existing store for reading only (no write access needed; any
+    write raises ``StoreError``). A path that cannot be created, opened or written raises
+    ``StoreError("store: ...")`` (a ``ValueError``); so does any later SQLite failure.
+    """
+
+    def __init__(self, path, *, create: bool = True, readonly: bool = False):
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"store: path must be a str or os.PathLike, got {type(path).__name__}")
         self.path = Path(path)
+        self.readonly = bool(readonly)
         if self.path.is_dir():
-            raise ValueError(f"store: {str(self.path)!r} is a directory, not a database file")
-        if not create and not self.path.exists():
-            raise ValueError(f"store: no result store at {str(self.path)!r}")
+            raise StoreError(f"store: {str(self.path)!r} is a directory, not a database file")
+        if (readonly or not create) and not self.path.exists():
+            raise StoreError(f"store: no result store at {str(self.path)!r}")
+        if readonly:
+            self._open_readonly()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -136,21 +225,72 @@ class ResultStore:
         if self.path.exists() and not os.access(self.path, os.W_OK):
             raise ValueError(f"store: {str(self.path)!r} is not writable")
         try:
-            self._con = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            self._con.execute("PRAGMA journal_mode=WAL")
-            self._con.execute("PRAGMA synchronous=FULL")
+            raw = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store: cannot open {str(self.path)!r} for writing "
+                             f"(sqlite: {exc}); {_advice(exc)}") from None
+        self._con = _Connection(raw, self.path)
+        try:
+            # a damaged file is refused before anything (even the journal mode) is written
+            self.quick_check(what="open for writing")
+            self._con.execute("PRAGMA journal_mode=WAL", what="open for writing")
+            self._con.execute("PRAGMA synchronous=FULL", what="open for writing")
             with self._transaction():
-                version = self._con.execute("PRAGMA user_version").fetchone()[0]
+                version = self._con.execute("PRAGMA user_version",
+                                            what="open for writing").fetchone()[0]
                 if version not in (0, SCHEMA_VERSION):
-                    raise ValueError(f"store: {str(self.path)!r} has schema version {version}; "
+                    raise StoreError(f"store: {str(self.path)!r} has schema version {version}; "
                                      f"this code reads version {SCHEMA_VERSION}")
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
-                        self._con.execute(stmt)
-                self._con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except sqlite3.Error as exc:
-            raise ValueError(f"store: cannot open {str(self.path)!r} for writing: {exc}") \
-                from None
+                        self._con.execute(stmt, what="open for writing")
+                self._con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}",
+                                  what="open for writing")
+        except StoreError:
+            self._con.close()
+            raise
+
+    def _open_readonly(self):
+        """Open for reading: ``mode=ro``; a WAL store whose folder is not writable (no -shm
+        file can be made) is opened ``immutable`` — no writer can be running there."""
+        uri = self.path.resolve().as_uri()
+        last = None
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                raw = sqlite3.connect(uri + query, uri=True, timeout=30.0, isolation_level=None)
+                con = _Connection(raw, self.path)
+                version = con.execute("PRAGMA user_version", what="open for reading")
+                version = version.fetchone()[0]
+                n_tables = con.execute("SELECT COUNT(*) FROM sqlite_master",
+                                       what="open for reading").fetchone()[0]
+            except sqlite3.Error as exc:
+                last = StoreError(f"store: cannot open {str(self.path)!r} for reading "
+                                  f"(sqlite: {exc}); {_advice(exc)}")
+                continue
+            except StoreError as exc:
+                last = exc
+                try:
+                    raw.close()
+                except sqlite3.Error:  # pragma: no cover
+                    pass
+                if "unable to open" in str(exc) or "readonly" in str(exc):
+                    continue
+                raise
+            if version not in (0, SCHEMA_VERSION):
+                con.close()
+                raise StoreError(f"store: {str(self.path)!r} has schema version {version}; "
+                                 f"this code reads version {SCHEMA_VERSION}")
+            if version == 0:
+                con.close()
+                if n_tables == 0:
+                    raise StoreError(f"store: {str(self.path)!r} is empty: no result has been "
+                                     "written there yet (e.g. a run stopped before its first "
+                                     "write); `sweep run` fills it")
+                raise StoreError(f"store: {str(self.path)!r} is not a result store (no "
+                                 "schema); give the path of a store written by `sweep run`")
+            self._con = con
+            return
+        raise last
 
     # ------------------------------------------------------------------ plumbing
     def _transaction(self):
@@ -158,11 +298,28 @@ class ResultStore:
 
         class _Tx:
             def __enter__(self):
-                store._con.execute("BEGIN IMMEDIATE")
+                if store.readonly:
+                    raise StoreError(f"store: {str(store.path)!r} was opened read-only; "
+                                     "open it without readonly=True to write")
+                store._con.execute("BEGIN IMMEDIATE", what="write to")
 
             def __exit__(self, exc_type, exc, tb):
-                store._con.execute("COMMIT" if exc_type is None else "ROLLBACK")
+                if exc_type is None:
+                    try:
+                        store._con.execute("COMMIT", what="write to")
+                        return False
+                    except StoreError:
+                        self._rollback()
+                        raise
+                self._rollback()
                 return False
+
+            @staticmethod
+            def _rollback():
+                try:
+                    store._con.execute("ROLLBACK", what="roll back")
+                except StoreError:  # no transaction left open: nothing was written
+                    pass
 
         return _Tx()
 
@@ -180,11 +337,37 @@ class ResultStore:
         """``PRAGMA integrity_check``: ``'ok'`` for a sound database."""
         return self._con.execute("PRAGMA integrity_check").fetchone()[0]
 
+    def quick_check(self, what: str = "check") -> None:
+        """Raise ``StoreError`` unless ``PRAGMA quick_check`` finds the file sound."""
+        res = self._con.execute("PRAGMA quick_check", what=what).fetchone()[0]
+        if res != "ok":
+            raise StoreError(f"store: {str(self.path)!r} is damaged (sqlite quick_check: "
+                             f"{res}); {_advice(ValueError('malformed'))}")
+
     # ------------------------------------------------------------------ writing (client only)
-    def record_sweep(self, name, path, source, code_version, tasks):
+    def record_sweep(self, name, path, source, code_version, tasks, *, replace: bool = False):
         """Record a sweep's grid: ``tasks`` is a list of (key, claim, params) in grid order.
-        Replaces the previous grid of the sweep of that name (one transaction)."""
+
+        A sweep of that name already stored with the same grid (same claims and points in the
+        same order; keys may differ by code version) is updated. A different grid raises
+        ``SweepConflictError`` naming both, unless ``replace`` is True: then the grid is
+        replaced and the sweep's stored verdicts are dropped (one transaction).
+        """
         with self._transaction():
+            old = [(c, p) for c, p in self._con.execute(
+                "SELECT claim, params FROM sweep_tasks WHERE sweep = ? ORDER BY idx", (name,))]
+            new = [(c, _dumps(p)) for _, c, p in tasks]
+            if old and old != new:
+                if not replace:
+                    prev = self._con.execute("SELECT path FROM sweeps WHERE name = ?",
+                                             (name,)).fetchone()
+                    src = f" from {prev[0]!r}" if prev and prev[0] else ""
+                    raise SweepConflictError(
+                        f"store: sweep {name!r} is already in {str(self.path)!r} with a "
+                        f"different grid ({len(old)} task(s){src}; this one has {len(new)}); "
+                        "give the new sweep another name (its TOML `name`), or pass --replace "
+                        "(replace=True) to replace the stored grid and drop its verdicts")
+                self._con.execute("DELETE FROM verdicts WHERE sweep = ?", (name,))
             self._con.execute("DELETE FROM sweep_tasks WHERE sweep = ?", (name,))
             self._con.executemany(
                 "INSERT INTO sweep_tasks (sweep, idx, key, claim, params) VALUES (?, ?, ?, ?, ?)",

@@ -18,7 +18,10 @@ A block's points are its explicit ``points`` (or one empty point) × the ``grid`
 error. Each point is completed with the claim's defaults (``Claim.complete``: unknown
 parameters raise ``ValueError("params: ...")``); a value is coerced to its default's type
 (int → float where the default is a float; an integral float → int where it is an int), so
-equivalent spellings are one task. Points repeated in a sweep run once.
+equivalent spellings are one task, and then checked against the claim's declared types and
+ranges (``Claim.parameter_specs``): a bool, string, NaN or out-of-range value raises
+``ValueError`` naming the file, the ``[[task]]`` block, the point and the parameter when the
+file is read, before any work. Points repeated in a sweep run once.
 
 Task key: sha256 of the canonical JSON of ``{claim, point, code_version}``. The code version is
 the ``diffbounds`` version plus a hash of the Python source of ``claims``, ``simulators`` and
@@ -33,7 +36,10 @@ change what is measured).
 Running (``run_sweep``): the grid is recorded in the store, finished keys (status ok) are
 skipped, everything else — new and previously *failed* tasks — runs; workers compute and return
 results, and the client alone writes each finished task as one transaction, so killing a sweep
-at any moment (SIGKILL included) loses at most the tasks that were running. Failures are
+at any moment (SIGKILL included) loses at most the tasks that were running; local workers and
+their fork server end with the client (``diffbounds._procguard``, Linux), and Ctrl-C stops the
+workers at once (they ignore SIGINT; the client handles it). A grid different from the one
+stored under the sweep's name is refused unless ``replace=True`` (``claims.store``). Failures are
 stored with their traceback and do not stop the sweep. When every task of a claim in the sweep
 is ok, ``claim.verdict`` is computed from the store and saved (table ``verdicts``). Randomness
 is counter-based and every point carries its seeds, so results are bitwise the same on any
@@ -173,7 +179,7 @@ def _coerce(name, value, default, where):
         return float(value)
     if isinstance(default, int) and isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{where}: params: {name} must be an integer (its default is "
+            raise ValueError(f"{where}: params: {name}: must be an integer (its default is "
                              f"{default!r}), got {value!r}")
         return int(value)
     return value
@@ -225,12 +231,18 @@ def _block_points(block, claim, where) -> list[dict]:
             raise ValueError(f"{where}: seed given both in seeds and in the points")
         points = [{**p, "seed": s} for p in points for s in seeds]
     out = []
-    for p in points:
+    for i, p in enumerate(points):
         try:
             full = claim.complete(p)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
-        out.append({k: _coerce(k, v, claim.parameters[k], where) for k, v in full.items()})
+        full = {k: _coerce(k, v, claim.parameters[k], where) for k, v in full.items()}
+        try:
+            claim.validate(full)  # declared types and ranges (Claim.parameter_specs)
+        except ValueError as exc:
+            given = {k: v for k, v in p.items()}
+            raise ValueError(f"{where}: point {i + 1} {given}: params: {exc}") from None
+        out.append(full)
     return out
 
 
@@ -411,11 +423,21 @@ def _local_runs(tasks, workers):
     # numba + fork is unsafe: workers start from a fork server (spawn where there is none).
     ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods()
                          else "spawn")
+    # Workers end when this process dies, even by SIGKILL (diffbounds._procguard): the fork
+    # server (started here, with the guard as its preload) dies with us, the workers with it.
+    from diffbounds import _procguard
+
+    os.environ[_procguard.PARENT_ENV] = str(os.getpid())
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["diffbounds._procguard"])
     queue = list(reversed(tasks))
     window = 2 * workers
     while queue:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(queue)), mp_context=ctx,
+                                   initializer=_procguard.worker_init,
+                                   initargs=(os.getpid(),))
         running = {}
+        finished = False
         try:
             while queue or running:
                 while queue and len(running) < window:
@@ -435,9 +457,13 @@ def _local_runs(tasks, workers):
                         yield t, _crashed(t)
                     running = {}
                     break
+            finished = True
         finally:
             for fut in running:
                 fut.cancel()
+            if not finished:  # interrupted (Ctrl-C, an error): stop the workers now
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.kill()
             pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -492,7 +518,8 @@ def _dask_runs(tasks, client):
             ac.add(submit(queue.pop()))
 
 
-def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True) -> SweepSummary:
+def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True,
+              replace: bool = False) -> SweepSummary:
     """Run ``sweep`` (a ``Sweep`` or a path to its TOML) into the store at ``store_path``.
 
     ``workers``: local worker processes (default: the number of cores; 1 runs in-process).
@@ -500,7 +527,12 @@ def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True) -> S
     threaded worker processes on 127.0.0.1; N defaults to ``workers``), or a scheduler address
     ``"tcp://HOST:PORT"`` (ValueError if unreachable within ``DASK_CONNECT_TIMEOUT`` s).
     ``progress``: a tqdm bar on stderr when tqdm is installed.
-    Returns a ``SweepSummary``. Guarantees: module docstring.
+    ``replace``: allow a grid different from the one stored under the sweep's name (the stored
+    grid and its verdicts are replaced); otherwise that raises ``SweepConflictError``.
+    Returns a ``SweepSummary``. Guarantees: module docstring. Store failures raise
+    ``claims.store.StoreError`` (one line; the interrupted write is rolled back). A
+    ``KeyboardInterrupt`` stops the workers and propagates; every task finished before it is
+    stored.
     """
     from diffbounds.claims.registry import get_claim
     from diffbounds.claims.store import ResultStore
@@ -513,7 +545,7 @@ def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True) -> S
     store = ResultStore(store_path)
     try:
         store.record_sweep(sweep.name, sweep.path, sweep.source, sweep.code_version,
-                           [(t.key, t.claim, t.point) for t in sweep.tasks])
+                           [(t.key, t.claim, t.point) for t in sweep.tasks], replace=replace)
         done = store.finished_keys()
         todo = [t for t in sweep.tasks if t.key not in done]
         commit = git_commit()

@@ -45,7 +45,7 @@ def stored_results(claim: str, store):
         from diffbounds.claims.store import ResultStore
     except ImportError:
         return None
-    with ResultStore(path, create=False) as rs:
+    with ResultStore(path, readonly=True) as rs:
         # One sweep's grid, never a mix of sweeps (e.g. quick.toml's coarse points with the
         # full sweep's): the claim's own full sweep when stored, else the sweep with the most
         # finished points of the claim.

@@ -34,6 +34,18 @@ def check_real(name: str, value, *, positive: bool = False) -> float:
     return value
 
 
-def check_seed(seed) -> int:
-    """A counter-based RNG seed: an integer in [0, 2⁶⁴)."""
-    return check_int("seed", seed, 0, 2**64 - 1)
+SEED_MAX = 2**64 - 1
+"""The largest seed: every seed in the package is an integer in [0, 2⁶⁴) (``SEED_MAX``)."""
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """The package's one seed rule: an integer (not a bool) in [0, 2⁶⁴).
+
+    ``None`` is refused: no public function draws fresh entropy, so the same call gives the
+    same result. TypeError for a non-integer (floats included, even integral ones), ValueError
+    outside the range; both messages begin with ``name``.
+    """
+    if seed is None:
+        raise TypeError(f"{name}: expected an integer in [0, 2**64), got None (results are "
+                        "reproducible only from an explicit seed)")
+    return check_int(name, seed, 0, SEED_MAX)

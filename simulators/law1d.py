@@ -66,7 +66,11 @@ from scipy import signal, special
 
 from diffbounds.simulators._validate import check_int, check_real
 from diffbounds.simulators.mixture import GaussianMixture
-from diffbounds.simulators.sampler import _check_times, integrator_coefficients
+from diffbounds.simulators.sampler import (
+    _check_step_sizes,
+    _check_times,
+    integrator_coefficients,
+)
 from diffbounds.simulators.scores import MixtureScore, as_score_model
 
 __all__ = ["GridLaw", "output_law"]
@@ -722,6 +726,7 @@ def _check_positive_real(name, value):
 
 def _check_args(score, times, grid, init):
     times = _check_times(times)
+    _check_step_sizes(times, "float64")  # the sampler's rule: coefficients must not overflow
     if init is None:
         init = GaussianMixture([1.0], [0.0], [1.0])
     else:

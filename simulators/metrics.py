@@ -21,6 +21,8 @@ import numpy as np
 import ot
 from scipy import stats
 
+from diffbounds.simulators._validate import check_seed
+
 __all__ = [
     "ClosenessFrontier",
     "HalfspaceTVBound",
@@ -116,9 +118,7 @@ def _check_positive_int(name: str, value) -> int:
 
 
 def _check_seed(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise TypeError(f"seed: must be a non-negative integer, got {value!r}")
-    return int(value)
+    return check_seed(value)  # the package's one seed rule
 
 
 # --------------------------------------------------------------------------- score errors

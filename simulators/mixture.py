@@ -24,6 +24,8 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import special
 
+from diffbounds.simulators._validate import check_seed
+
 __all__ = ["GaussianMixture"]
 
 COV_TYPES = ("isotropic", "diagonal", "full")
@@ -451,6 +453,32 @@ class GaussianMixture:
         )
         return log_joint, (scaled if want_score else None)
 
+    def _log_joint_differences(self, pts: np.ndarray) -> np.ndarray:
+        """log(w_k N_k(x)) − log N_0-part, shape (n, K), for points whose squared Mahalanobis
+        distances overflow: maha_k − maha_0 = x^T (P_k − P_0) x − 2 x^T (P_k mu_k − P_0 mu_0)
+        + (mu_k^T P_k mu_k − mu_0^T P_0 mu_0), P_k = Sigma_k^{-1}, with x = c u (c = max |x_i|)
+        so that only the quadratic term, when the precisions differ, can reach ±inf — and then
+        the softmax of the log-joints is the exact 0/1 answer. Equal covariances give a finite
+        linear difference wherever |x| < ~1e307."""
+        if self.cov_type == "full":
+            prec = np.einsum("kij,kj,klj->kil", self.eigvecs, 1.0 / self.eigvals, self.eigvecs)
+        else:
+            prec = np.zeros((self.n_components, self.dim, self.dim))
+            idx = np.arange(self.dim)
+            prec[:, idx, idx] = 1.0 / self.eigvals
+        pm = np.einsum("kij,kj->ki", prec, self.means)  # P_k mu_k
+        mpm = np.einsum("ki,ki->k", self.means, pm)
+        c = np.max(np.abs(pts), axis=1)
+        c = np.where(c > 0, c, 1.0)
+        u = pts / c[:, None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            quad = np.einsum("ni,kij,nj->nk", u, prec - prec[:1], u)
+            quad = np.where(quad == 0, 0.0, c[:, None] * (c[:, None] * quad))
+            lin = -2.0 * c[:, None] * np.einsum("ni,ki->nk", u, pm - pm[:1])
+            dmaha = quad + lin + (mpm - mpm[0])[None]
+        const = self.log_weights - 0.5 * self._log_det
+        return const[None] - 0.5 * dmaha
+
     def log_prob(self, x):
         """log q(x) = logsumexp_k [log w_k + log N(x; mu_k, Sigma_k)]; shape (n,) or scalar."""
         pts, lead = self._points(x)
@@ -474,7 +502,12 @@ class GaussianMixture:
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(0, pts.shape[0], step):
                 lj, scaled = self._log_joint(pts[i : i + step], want_score=True)
-                lj -= np.max(lj, axis=1, keepdims=True)
+                far = ~np.isfinite(lj).any(axis=1)
+                if far.any():
+                    # ||x - mu_k||^2 overflowed: the differences of the log-joints are finite
+                    lj[far] = self._log_joint_differences(pts[i : i + step][far])
+                top = np.max(lj, axis=1, keepdims=True)
+                lj = np.where(lj == top, 0.0, lj - top)  # ties at +inf share the mass
                 resp = np.exp(lj)
                 resp /= np.sum(resp, axis=1, keepdims=True)
                 if self.cov_type == "full":
@@ -486,7 +519,8 @@ class GaussianMixture:
                     out[i : i + step] = -np.einsum("nk,nki->ni", resp, scaled)
         if not np.all(np.isfinite(out)):
             raise FloatingPointError(
-                "x: the score overflows float64 at some points (|x| too large)"
+                "x: the score is not representable in float64 at some points (|x| or "
+                "Sigma^{-1}(x - mu) too large)"
             )
         return out.reshape(np.shape(x))[()] if np.ndim(x) == 0 else out.reshape(np.shape(x))
 
@@ -495,11 +529,17 @@ class GaussianMixture:
     def sample(self, n, seed) -> np.ndarray:
         """n i.i.d. draws, shape (n, d): k ~ w, x = mu_k + Q_k diag(sqrt(lambda_k)) z.
 
-        ``seed`` is anything ``np.random.default_rng`` accepts (an int, a SeedSequence or a
-        Generator); the global NumPy RNG is never used.
+        ``seed``: an integer in [0, 2⁶⁴) (the package's one seed rule,
+        ``simulators._validate.check_seed``), or an ``np.random.Generator`` whose stream is
+        consumed; the global NumPy RNG is never used and ``None`` is refused.
+
+        Raises ``TypeError``/``ValueError`` naming ``n`` or ``seed``.
         """
         n = _check_count("n", n)
-        rng = np.random.default_rng(seed)
+        if isinstance(seed, np.random.Generator):
+            rng = seed
+        else:
+            rng = np.random.default_rng(check_seed(seed))
         K, d = self.n_components, self.dim
         cum = np.cumsum(self._probs)
         u = rng.random(n) * cum[-1]
@@ -594,12 +634,39 @@ class GaussianMixture:
         out = out.reshape(parr.shape)
         return out[()] if out.ndim == 0 else out
 
-    def _quantile_inner(self, p: np.ndarray) -> np.ndarray:
+    def isf(self, q):
+        """1-D inverse survival function S^{-1}(q): the x with P(X > x) = q, elementwise.
+
+        Solved on log S(x) = log q directly (never through ``quantile(1 - q)``, which loses
+        every digit of q below float64's resolution of 1 - q): q = 1e-12 gives the threshold of
+        mass exactly 1e-12. Same accuracy and bracketing as ``quantile``; q = 0 and q = 1 give
+        +inf and -inf. Raises ValueError naming ``q`` outside [0, 1].
+        """
+        self._require_1d("q")
+        qarr = _real_array("q", q)
+        if np.any((qarr < 0) | (qarr > 1)):
+            raise ValueError("q: probabilities must lie in [0, 1]")
+        flat = qarr.ravel()
+        out = np.empty_like(flat)
+        out[flat == 0] = np.inf
+        out[flat == 1] = -np.inf
+        inner = np.nonzero((flat > 0) & (flat < 1))[0]
+        if inner.size:
+            out[inner] = self._quantile_inner(None, upper_tail=flat[inner])
+        out = out.reshape(qarr.shape)
+        return out[()] if out.ndim == 0 else out
+
+    def _quantile_inner(self, p: np.ndarray | None, upper_tail=None) -> np.ndarray:
         mu, s = self.means[:, 0], np.sqrt(self.eigvals[:, 0])
         logw = self.log_weights
-        upper = p > 0.5
-        log_target = np.log(np.where(upper, 1.0 - p, p))  # 1 - p is exact for p > 1/2
-        comp_q = mu + s * special.ndtri(p)[:, None]
+        if upper_tail is not None:  # isf: solve log S(x) = log q
+            upper = np.ones(upper_tail.shape, dtype=bool)
+            log_target = np.log(upper_tail)
+            comp_q = mu - s * special.ndtri(upper_tail)[:, None]
+        else:
+            upper = p > 0.5
+            log_target = np.log(np.where(upper, 1.0 - p, p))  # 1 - p is exact for p > 1/2
+            comp_q = mu + s * special.ndtri(p)[:, None]
         lo = comp_q.min(axis=1)
         hi = comp_q.max(axis=1)
         x = np.where(lo == hi, lo, 0.5 * (lo + hi))

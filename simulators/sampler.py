@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbounds.simulators._progress import progress_bar
-from diffbounds.simulators._validate import check_int
+from diffbounds.simulators._validate import check_int, check_seed
 from diffbounds.simulators.kernels import BACKENDS, get_backend
 from diffbounds.simulators.scores import KernelScore, as_score_model
 
@@ -43,6 +43,30 @@ def _check_times(times) -> np.ndarray:
     return times
 
 
+def _max_step(dtype: str) -> float:
+    """The largest step h whose integrator coefficients are finite in ``dtype``: the binding
+    one is √(e^{2h} − 1) (computed as √expm1(2h) in float64: h ≤ log(max)/2) or 2(e^h − 1)
+    (h ≤ log(max/2)), whichever is smaller."""
+    big = float(np.finfo(dtype).max)
+    return min(0.5 * float(np.log(np.finfo(np.float64).max)), float(np.log(big / 2.0)))
+
+
+def _check_step_sizes(times: np.ndarray, dtype: str) -> None:
+    """ValueError naming ``times`` when a step's coefficients overflow ``dtype`` (before any
+    work starts)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        coefs = integrator_coefficients(times)
+    bad = ~np.isfinite(coefs).all(axis=1) | (np.abs(coefs) > np.finfo(dtype).max).any(axis=1)
+    if bad.any():
+        k = int(np.argmax(bad))
+        h = float(times[k] - times[k + 1])
+        raise ValueError(
+            f"times: step {k} (h = {h:g}, from t = {times[k]:g} to {times[k + 1]:g}) has "
+            f"integrator coefficients e^h, 2(e^h - 1), sqrt(e^(2h) - 1) that overflow {dtype}; "
+            f"every step must be at most {_max_step(dtype):.4g} in {dtype} (split it into "
+            "smaller steps)")
+
+
 def initial_noise(seed: int, n: int, d: int, dtype="float64", particle_offset: int = 0):
     """The N(0, I) start of the chain: counter-based normals at step index ``INIT_STEP``."""
     from diffbounds.simulators.kernels.numpy_backend import normals
@@ -61,8 +85,10 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
         once per step on the whole batch in float64 (the generic path).
     n : number of particles.
     times : decreasing diffusion times ``T = times[0] > ... > times[-1] = t_stop``.
-    seed : the counter-based RNG seed (0 ≤ seed < 2⁶⁴); results do not depend on the backend,
-        thread count or batch size.
+    seed : the counter-based RNG seed, an integer in [0, 2⁶⁴) (``None`` is refused). Results
+        are bitwise identical across thread counts, batch sizes and CUDA launch grids within
+        one backend and dtype; across backends they agree within 1e-10 · max(1, max|x|) in
+        float64 and 1e-3 · max(1, max|x|) per particle in float32 (not bitwise).
     backend : "numpy" (reference), "cpu" (Numba) or "cuda" (numba-cuda).
     dtype : "float32" or "float64".
     x_init : optional (n, d) start instead of N(0, I).
@@ -71,16 +97,26 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
     progress : show a tqdm bar over steps (no-op without tqdm).
     dim : the dimension, needed only for a plain callable without a ``dim`` attribute and
         without ``x_init``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments, naming them, before any work; ``times`` whose step coefficients
+        e^h, 2(e^h − 1), √(e^{2h} − 1) overflow ``dtype`` (h > 354.9 in float64, > 88.03 in
+        float32).
+    FloatingPointError
+        Particles that ended non-finite.
     """
     model = as_score_model(score)
     n = check_int("n", n, 1)
     times = _check_times(times)
-    seed = check_int("seed", seed, 0, 2**64 - 1)
+    seed = check_seed(seed)
     if backend not in BACKENDS:
         raise ValueError(f"backend: must be one of {BACKENDS}, got {backend!r}")
     dtype = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if dtype not in _DTYPES:
         raise ValueError(f"dtype: must be one of {_DTYPES}, got {dtype!r}")
+    _check_step_sizes(times, dtype)
     if callback is not None and not callable(callback):
         raise TypeError("callback: must be callable")
     d = getattr(model, "dim", None) or dim
@@ -135,7 +171,8 @@ def _finite(X, backend, dtype):
         raise FloatingPointError(
             f"sample: {int(bad.sum())} of {len(X)} particles ended non-finite "
             f"(backend={backend!r}, dtype={dtype!r}); the chain overflowed — "
-            "check the score model and schedule, or use float64")
+            + ("check the score model and schedule, or use float64" if dtype == "float32"
+               else "check the score model and the schedule's step sizes"))
     return X
 
 

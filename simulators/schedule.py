@@ -54,12 +54,36 @@ def _check_interval(T, t_stop, n_steps) -> tuple[float, float, int]:
     return T, t_stop, n_steps
 
 
+def _strictly_decreasing(times: np.ndarray, T: float, t_stop: float, n: int) -> np.ndarray:
+    """``times`` if strictly decreasing, else ValueError naming ``n_steps`` and the limit.
+
+    float64 resolves at most about (T - t_stop) / ulp(T) distinct times in [t_stop, T]; a grid
+    finer than that repeats times, which no sampler accepts.
+    """
+    gaps = times[:-1] - times[1:]
+    if np.all(gaps > 0):
+        return times
+    smallest = float(np.min(gaps))
+    raise ValueError(
+        f"n_steps: {n} steps between t_stop = {t_stop!r} and T = {T!r} are not resolvable in "
+        f"float64 (a step would be {smallest:.3g}, while float64 spacing near T is "
+        f"{math.ulp(T):.3g}); use fewer steps or a wider interval")
+
+
 def uniform(T, t_stop, n_steps) -> np.ndarray:
-    """Equal steps: times[k] = T - k (T - t_stop) / N, k = 0..N; shape (N + 1,)."""
+    """Equal steps: times[k] = T - k (T - t_stop) / N, k = 0..N; shape (N + 1,).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Wrong types or values of the arguments; ``ValueError`` naming ``n_steps`` when the
+        N + 1 times are not distinct float64 numbers (the resolution limit: steps of about
+        ``math.ulp(T)``).
+    """
     T, t_stop, n = _check_interval(T, t_stop, n_steps)
     times = np.linspace(T, t_stop, n + 1)
     times[0], times[-1] = T, t_stop
-    return times
+    return _strictly_decreasing(times, T, t_stop, n)
 
 
 def exponential(T, t_stop, n_steps) -> np.ndarray:
@@ -79,6 +103,9 @@ def exponential(T, t_stop, n_steps) -> np.ndarray:
     kappa ~ (T - 1 + log(1 / t_stop)) / N when T > 1 > t_stop. T <= 1 gives an all-geometric,
     t_stop >= 1 an all-linear schedule; if both phases exist but N = 1, the one step is
     [T, t_stop]. ``step_size_kappa(times)`` returns the kappa of any schedule.
+
+    Raises ``ValueError`` naming ``n_steps`` when the times would not be strictly decreasing
+    in float64 (more steps than float64 resolves between ``t_stop`` and ``T``).
     """
     T, t_stop, n = _check_interval(T, t_stop, n_steps)
     lin_len = max(T, 1.0) - max(t_stop, 1.0)
@@ -89,7 +116,7 @@ def exponential(T, t_stop, n_steps) -> np.ndarray:
         # all geometric: times[k] = T (t_stop / T)^{k / N}
         times = T * np.exp(-geo_len * (np.arange(n + 1) / n))
         times[0], times[-1] = T, t_stop
-        return times
+        return _strictly_decreasing(times, T, t_stop, n)
     n_lin_candidates = np.arange(1, n)
     kappas = np.maximum(lin_len / n_lin_candidates, np.expm1(geo_len / (n - n_lin_candidates)))
     n_lin = int(n_lin_candidates[np.argmin(kappas)])
@@ -98,7 +125,7 @@ def exponential(T, t_stop, n_steps) -> np.ndarray:
     geometric = np.exp(math.log(t_stop) * (np.arange(n_geo + 1) / n_geo))  # 1, ..., t_stop
     times = np.concatenate([linear, geometric])
     times[0], times[n_lin], times[-1] = T, 1.0, t_stop
-    return times
+    return _strictly_decreasing(times, T, t_stop, n)
 
 
 def step_size_kappa(times) -> float:

@@ -33,6 +33,18 @@ def _positive_times(times):
     return t
 
 
+def _check_t(t) -> float:
+    """A diffusion time t > 0 (finite, not a bool): every method of a score model whose error is
+    scaled by 1/σ_t checks t this way (σ_0 = 0)."""
+    if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.floating)):
+        raise TypeError(f"t: expected a real diffusion time, got {type(t).__name__}")
+    t = float(t)
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError(f"t: the error is scaled by 1/σ_t, so t must be finite and > 0, "
+                         f"got {t}")
+    return t
+
+
 def _sigma(t):
     return np.sqrt(-np.expm1(-2.0 * np.asarray(t, dtype=np.float64)))
 
@@ -106,7 +118,9 @@ class PerturbedScore(KernelScore):
 
     # ------------------------------------------------------------------ regions
     def _threshold_halfspace(self, t):
-        return float(self.mixture.at(t).project(self.halfspace_normal).quantile(1.0 - self.delta))
+        # The upper tail's threshold from the survival function (isf(δ)), never from
+        # quantile(1 − δ): 1 − δ rounds away every digit of a tiny δ.
+        return float(self.mixture.at(t).project(self.halfspace_normal).isf(self.delta))
 
     @lru_cache(maxsize=4096)  # noqa: B019 - the model is immutable; one entry per (self, t)
     def region_threshold(self, t: float) -> float:
@@ -115,8 +129,9 @@ class PerturbedScore(KernelScore):
         The half-space threshold is the exact (1 − δ)-quantile of the projected mixture; the tail
         threshold is the δ-quantile of log q_t(X), X ~ q_t, from ``n_calibration`` samples
         (approximate: its mass has binomial error ~√(δ/n_calibration)).
+        Raises ``ValueError``/``TypeError`` naming ``t`` unless t is a finite number > 0.
         """
-        t = float(t)
+        t = _check_t(t)
         if self.region == "halfspace":
             return self._threshold_halfspace(t)
         if self.region == "tail":
@@ -127,6 +142,7 @@ class PerturbedScore(KernelScore):
 
     def region_mass(self, t: float) -> float:
         """q_t(A_t): exact for half-spaces (the projected mixture's tail at τ_t), δ otherwise."""
+        t = _check_t(t)
         if self.region == "halfspace":
             return float(self.mixture.at(t).project(self.halfspace_normal).sf(
                 self.region_threshold(t)))
@@ -134,6 +150,7 @@ class PerturbedScore(KernelScore):
 
     def in_region(self, x, t):
         """Indicator of A_t at points x (n, d)."""
+        t = _check_t(t)
         x = np.atleast_2d(np.asarray(x, dtype=np.float64))
         if self.region == "halfspace":
             return x @ self.halfspace_normal > self.region_threshold(t)
@@ -178,25 +195,33 @@ class PerturbedScore(KernelScore):
         x2 = np.atleast_2d(x)
         if x2.shape[-1] != self.dim:
             raise ValueError(f"x: expected last dimension {self.dim}, got {x2.shape[-1]}")
-        t = float(t)
-        if not (np.isfinite(t) and t > 0):
-            raise ValueError(f"t: the error is scaled by 1/σ_t, so t must be > 0, got {t}")
+        t = _check_t(t)
         family, P = self.kernel_program(np.array([t, 0.5 * t]), "float64")
         out = evaluate_family(family, P, x2)
         return out[0] if single else out
 
     def error(self, x, t):
+        """ŝ_t(x) − s_t(x), same shape as x; t as in every method (finite, > 0)."""
+        t = _check_t(t)
         x = np.asarray(x, dtype=np.float64)
-        return self(x, t) - self.mixture.at(float(t)).score(x)
+        return self(x, t) - self.mixture.at(t).score(x)
 
     def l2_error(self, t):
-        """E_{q_t}‖e_t‖² = (1 − δ)(eps/σ_t)² + δ (bad/σ_t)² for the exact mass δ of A_t."""
+        """E_{q_t}‖e_t‖² = (1 − δ)(eps/σ_t)² + δ (bad/σ_t)² for the exact mass δ of A_t.
+
+        Raises ``ValueError``/``TypeError`` naming ``t`` unless t is a finite number > 0.
+        """
+        t = _check_t(t)
         s2 = _sigma(t) ** 2
         mass = self.region_mass(t)
         return float(((1 - mass) * self.eps**2 + mass * self.bad_magnitude**2) / s2)
 
     def quantile_error(self, t):
-        """D^{δ′}_{q_t}(ŝ_t, s_t) = eps/σ_t for every δ′ ≥ δ (when bad_magnitude ≥ eps)."""
+        """D^{δ′}_{q_t}(ŝ_t, s_t) = eps/σ_t for every δ′ ≥ δ (when bad_magnitude ≥ eps).
+
+        Raises ``ValueError``/``TypeError`` naming ``t`` unless t is a finite number > 0.
+        """
+        t = _check_t(t)
         return float(self.eps / _sigma(t))
 
 

@@ -34,7 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; returns its exit code. Bad input (ValueError, TypeError, KeyError,
+    store errors included) prints one line and returns 2; Ctrl-C (SIGINT) prints one line and
+    returns 130 (``verify`` and ``sweep run`` also say what finished and keep it)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -42,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError, KeyError) as exc:
         print(f"diffbounds {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"diffbounds {args.command}: interrupted before any result was finished",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

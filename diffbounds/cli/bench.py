@@ -22,6 +22,18 @@ def register(sub):
 def _run(args):
     import json
 
+    from diffbounds.cli._paths import check_output_file
+
+    check_output_file("json", args.json)
+    if args.backends and "cuda" in args.backends:
+        from diffbounds.simulators.kernels import get_backend
+
+        try:
+            get_backend("cuda")  # the library's own one-line message when there is no GPU
+        except (RuntimeError, ImportError) as exc:
+            raise ValueError(str(exc).splitlines()[0] if str(exc) else
+                             "backend='cuda': unavailable") from None
+
     if args.suite == "training":
         from diffbounds.benchmarks import training
 

@@ -109,7 +109,7 @@ def _cmd_eval(args) -> int:
         for s, v in st.reference_point.items():
             if s not in given:
                 values[s.name] = v
-    out = st.evaluate(**values)
+    out = st.evaluate(**values, check_hypotheses=not args.outside_hypotheses)
     if args.json:
         _dump({"key": st.key, "values": {k: np.asarray(v).tolist() for k, v in values.items()},
                "value": np.asarray(out).tolist()})
@@ -174,6 +174,9 @@ def _cmd_compare(args) -> int:
         raise ValueError(f"--from/--to: need 0 < from < to, got {args.lo}, {args.hi}")
     if args.points < 2:
         raise ValueError(f"--points: need at least 2, got {args.points}")
+    from diffbounds.cli._paths import check_output_file
+
+    check_output_file("--plot", args.plot)  # before any work (issue 13)
     fixed = {bounds.symbols.as_symbol(k, argument="values"): v
              for k, v in _parse_assignments(args.values + args.set_values).items()}
     for st in (a, b):
@@ -187,10 +190,12 @@ def _cmd_compare(args) -> int:
         vals = {s: v for s, v in fixed.items() if s in st.parameters or s in st.constants}
         if x in st.parameters:
             vals[x] = grid
-        return np.broadcast_to(np.asarray(st.evaluate(vals), float), grid.shape)
+        return np.broadcast_to(np.asarray(
+            st.evaluate(vals, check_hypotheses=not args.outside_hypotheses), float), grid.shape)
 
     va, vb = ev(a), ev(b)
     cross = bounds.crossover(a, b, x, bracket=(args.lo, args.hi),
+                             check_hypotheses=not args.outside_hypotheses,
                              **{s.name: v for s, v in fixed.items()})
     fixed_txt = ", ".join(f"{s.name}={v:g}" for s, v in sorted(fixed.items(),
                                                                 key=lambda kv: kv[0].name))
@@ -240,6 +245,12 @@ def _plot(path, grid, va, vb, la, lb, xname, roots, fixed_txt) -> None:
 
 
 # ---- registration ------------------------------------------------------------------------------
+def _outside_arg(q) -> None:
+    q.add_argument("--outside-hypotheses", action="store_true",
+                   help="evaluate even where the statement's hypotheses (e.g. T >= 1) or "
+                        "probabilities (< 1) are violated; the numbers then carry no guarantee")
+
+
 def register(sub) -> None:
     p = sub.add_parser("bounds", help="look up, evaluate and compare the theory's statements",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -262,6 +273,7 @@ def register(sub) -> None:
                    help="symbol values (comma-separated for several)")
     q.add_argument("--reference", action="store_true",
                    help="take the values not given from the reference point")
+    _outside_arg(q)
     q = add("table", _cmd_table, "comparison table of dependences")
     q.add_argument("keys", nargs="*", metavar="KEY")
     q.add_argument("--format", choices=("markdown", "latex"), default="markdown")
@@ -278,6 +290,7 @@ def register(sub) -> None:
     q.add_argument("--to", dest="hi", type=float, required=True, metavar="Y")
     q.add_argument("--points", type=int, default=9, help="grid points shown (log-spaced)")
     q.add_argument("--plot", default=None, metavar="PATH", help="save a log-log plot")
+    _outside_arg(q)
     q.add_argument("values", nargs="*", metavar="NAME=VALUE",
                    help="fixed values, before the options (default: the reference point)")
     q.add_argument("--set", dest="set_values", nargs="+", action="extend", default=[],

@@ -34,6 +34,16 @@ def _run(args):
     unknown = [n for n in names if n not in figures.FIGURES]
     if unknown:
         raise ValueError(f"only: unknown figure(s) {unknown}; known: {sorted(figures.FIGURES)}")
+    if args.outdir is not None:  # checked before any figure is rendered (issue 13)
+        import os
+        from pathlib import Path
+
+        try:
+            Path(args.outdir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValueError(f"outdir: cannot create {args.outdir!r}: {exc.strerror}") from None
+        if not os.access(args.outdir, os.W_OK | os.X_OK):
+            raise ValueError(f"outdir: {args.outdir!r} is not writable")
     store = False if args.no_store else args.store
     failed = 0
     for name in names:

@@ -21,6 +21,9 @@ def register(sub):
     r.add_argument("--dask", metavar="ADDRESS",
                    help="run on Dask: tcp://HOST:PORT, or local[:N] for a LocalCluster")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--replace", action="store_true",
+                   help="replace a different grid stored under the same sweep name (and drop "
+                        "its verdicts); without it such a run is refused")
     r.set_defaults(func=_run)
 
     s = ssub.add_parser("status", help="per sweep and claim: tasks ok/failed/pending, verdict")
@@ -45,30 +48,55 @@ def _store_arg(p):
                    help=f"SQLite result store (default: {DEFAULT_STORE})")
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+
+
 def _run(args):
     from diffbounds.claims.sweep import load_sweep, run_sweep
 
     sweep = load_sweep(args.file)
-    summary = run_sweep(sweep, args.store, workers=args.workers, dask=args.dask,
-                        progress=not args.no_progress)
+    try:
+        summary = run_sweep(sweep, args.store, workers=args.workers, dask=args.dask,
+                            progress=not args.no_progress, replace=args.replace)
+    except KeyboardInterrupt:
+        done = _finished_count(args.store, sweep)
+        print(f"sweep {sweep.name}: interrupted; {done} of {len(sweep.tasks)} tasks finished "
+              f"(stored in {args.store}); run the same command again to resume",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(summary.line())
     for r in _failed_rows(args.store, sweep.name)[:5]:
         last = (r["traceback"] or "").strip().splitlines()[-1:] or ["?"]
         print(f"  failed: {r['claim']} {r['params']}: {last[0]}", file=sys.stderr)
-    return 1 if summary.failed else 0
+    errors = {c: v for c, v in summary.verdicts.items() if isinstance(v, str)}
+    for claim, msg in errors.items():
+        print(f"  verdict error: {claim}: {msg}", file=sys.stderr)
+    return 1 if summary.failed or errors else 0
+
+
+def _finished_count(store_path, sweep) -> int:
+    """Tasks of ``sweep`` stored as ok (read-only; 0 when the store cannot be read)."""
+    from diffbounds.claims.store import ResultStore, StoreError
+
+    try:
+        with ResultStore(store_path, readonly=True) as store:
+            done = store.finished_keys()
+    except StoreError:
+        return 0
+    return sum(t.key in done for t in sweep.tasks)
 
 
 def _failed_rows(store_path, sweep):
     from diffbounds.claims.store import ResultStore
 
-    with ResultStore(store_path, create=False) as store:
+    with ResultStore(store_path, readonly=True) as store:
         return store.rows(sweep=sweep, status="failed")
 
 
 def _status(args):
     from diffbounds.claims.store import ResultStore
 
-    with ResultStore(args.store, create=False) as store:
+    with ResultStore(args.store, readonly=True) as store:
         if args.file:
             from diffbounds.claims.sweep import load_sweep
 
@@ -104,8 +132,11 @@ def _status(args):
 def _export(args):
     from diffbounds.claims.store import ResultStore
 
+    from diffbounds.cli._paths import check_output_file
+
+    check_output_file("output", args.output)
     status = None if args.status == "all" else args.status
-    with ResultStore(args.store, create=False) as store:
+    with ResultStore(args.store, readonly=True) as store:
         text = store.export(args.format, args.output, claim=args.claim, sweep=args.sweep,
                             status=status)
     if text is not None:

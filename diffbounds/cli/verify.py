@@ -5,10 +5,13 @@ inconclusive and nothing fails (``claims.verdict.EXIT_CODES``; 2 is a usage erro
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 README_BEGIN = "<!-- claims table: diffbounds verify --quick --markdown --readme README.md -->"
 README_END = "<!-- end of claims table -->"
+
+from diffbounds.cli._paths import check_output_file
 
 
 def register(sub):
@@ -161,8 +164,8 @@ def overall_state(checks, claims) -> str:
 
 
 def _run(args):
-    from diffbounds.claims.registry import CLAIMS, run_claims
-    from diffbounds.claims.selfcheck import CHECKS, run_checks
+    from diffbounds.claims.registry import CLAIMS
+    from diffbounds.claims.selfcheck import CHECKS
     from diffbounds.claims.verdict import EXIT_CODES
 
     only = args.only
@@ -175,10 +178,22 @@ def _run(args):
         raise ValueError("readme: needs --markdown")
     check_names = [n for n in (only or CHECKS) if n in CHECKS]
     claim_names = [n for n in (only or CLAIMS) if n in CLAIMS]
+    check_output_file("json", args.json)
+    check_output_file("readme", args.readme)
+    if args.readme and not os.path.isfile(args.readme):
+        raise ValueError(f"readme: {args.readme!r} does not exist (it must hold the markers)")
     log = (lambda *a: None) if args.markdown else (lambda m: print(m, file=sys.stderr))
-    checks = run_checks(check_names) if check_names else []
-    claims = run_claims(claim_names, quick=args.quick, progress=log,
-                        controls=not args.no_controls) if claim_names else []
+    checks, claims, interrupted = _run_interruptibly(check_names, claim_names, args.quick, log,
+                                                     controls=not args.no_controls)
+    if interrupted:
+        done, total = len(checks) + len(claims), len(check_names) + len(claim_names)
+        if args.json:
+            _write_json(args.json, checks, claims, interrupted=True)
+        print(f"verify: interrupted; {len(claims)} of {len(claim_names)} claims finished "
+              f"({done} of {total} checks and claims)"
+              + (f"; finished ones written to {args.json}" if args.json else ""),
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.no_controls:
         for r in claims:
             if r.state == "holds":
@@ -205,8 +220,41 @@ def _run(args):
               + (f"; INCONCLUSIVE: {inc}" if inc else "")
               + f"  (exit {EXIT_CODES[state]}: {state})")
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"state": state, "exit_code": EXIT_CODES[state],
-                       "checks": [r.to_dict() for r in checks],
-                       "claims": [r.to_dict() for r in claims]}, fh, indent=2)
+        _write_json(args.json, checks, claims, state=state)
     return EXIT_CODES[state]
+
+
+# ---------------------------------------------------------------------------- Ctrl-C
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, the shell's convention
+
+
+def _run_interruptibly(check_names, claim_names, quick, log, controls=True):
+    """Run the checks, then the claims one by one; on Ctrl-C (SIGINT) stop and return what
+    finished: (checks, claims, interrupted)."""
+    from diffbounds.claims.registry import run_claims
+    from diffbounds.claims.selfcheck import run_checks
+
+    checks, claims = [], []
+    try:
+        if check_names:
+            checks = run_checks(check_names)
+        for name in claim_names:
+            claims.extend(run_claims([name], quick=quick, progress=log, controls=controls))
+    except KeyboardInterrupt:
+        return checks, claims, True
+    return checks, claims, False
+
+
+def _write_json(path, checks, claims, interrupted=False, state=None):
+    from diffbounds.claims.verdict import EXIT_CODES
+
+    doc = {"checks": [r.to_dict() for r in checks], "claims": [r.to_dict() for r in claims]}
+    if state is not None:
+        doc["state"] = state
+        doc["exit_code"] = EXIT_CODES[state]
+    if interrupted:
+        doc["interrupted"] = True
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as fh:
+        json.dump(doc, fh, indent=2)
+    os.replace(tmp, path)  # never a half-written file at ``path``

@@ -56,8 +56,12 @@ def test_non_finite_result_is_an_error_not_a_nan():
 
 def test_negative_bound_outside_the_regime_is_an_error():
     st = bounds.get("gupta2024.theorem_1_2")  # log(Theta) < 0 for Theta < 1
-    with pytest.raises(ValueError, match="negative.*Theta > 1"):
+    # issue 13: the violated hypothesis is now named first; the negative value is still
+    # refused when the hypothesis check is explicitly switched off
+    with pytest.raises(ValueError, match="hypothesis Theta > 1 is violated at Theta=0.5"):
         st.evaluate(d=10, P=10, D=2, Theta=0.5, epsilon=0.1, gamma=0.1)
+    with pytest.raises(ValueError, match="negative.*Theta > 1"):
+        st.evaluate(d=10, P=10, D=2, Theta=0.5, epsilon=0.1, gamma=0.1, check_hypotheses=False)
 
 
 def test_compose_rejects_absent_symbol_and_bad_values():

@@ -138,7 +138,7 @@ def test_malformed_toml_names_file_and_line(tmp_path):
      r"s\.toml: \[\[task\]\] #1 \(claim 'discretization'\): params: unknown parameter\(s\) "
      r"\['M'\]"),
     ('[[task]]\nclaim = "discretization"\ngrid = { N = 3 }\n', "grid.N must be a non-empty"),
-    ('[[task]]\nclaim = "discretization"\ngrid = { N = [3.5] }\n', "N must be an integer"),
+    ('[[task]]\nclaim = "discretization"\ngrid = { N = [3.5] }\n', "N: must be an integer"),
     ('[[task]]\nclaim = "discretization"\nfixed = { N = [3] }\n', "fixed.N must be a scalar"),
     ('[[task]]\nclaim = "discretization"\ngrid = { N = [3] }\nfixed = { N = 4 }\n',
      "given twice"),
@@ -226,14 +226,18 @@ def test_run_resume_and_verdict(in_process, tmp_path, capsys):
 
 
 def test_failures_are_recorded_and_retried(tmp_path, capsys):
-    text = SMALL.replace("[20, 30, 40, 60]", "[20, 0, 30]")  # N = 0: the schedule refuses it
+    # N = 0 is now refused when the file is read (issue 13, Claim.parameter_specs); a point
+    # inside the declared ranges whose measurement fails: T = 1e6 in 20 steps, whose step
+    # coefficients overflow float64 (output_law refuses it)
+    text = SMALL.replace("[20, 30, 40, 60]", "[20, 30]") + \
+        '[[task]]\nclaim = "discretization"\npoints = [{ N = 20, T = 1e6 }]\n'
     store = tmp_path / "r.sqlite"
     summary = run_sweep(parse_sweep(text), store, workers=1, progress=False)
     assert (summary.ok, summary.failed) == (2, 1)
     assert summary.verdicts == {"discretization": None}  # incomplete: no verdict
     with ResultStore(store) as st:
         bad, = st.rows(status="failed")
-        assert bad["params"]["N"] == 0 and "n_steps: must be >= 1" in bad["traceback"]
+        assert bad["params"]["T"] == 1e6 and "times: step 0" in bad["traceback"]
         assert bad["measured"] is None and st.verdicts() == []
     # A re-run retries the failed task only (and the CLI exits 1 when a task fails).
     assert main(["sweep", "run", str(_toml(tmp_path, text)), "--store", str(store),

@@ -471,8 +471,12 @@ def test_distance_bad_input(fn):
 def test_sliced_bad_projection_arguments():
     with pytest.raises(ValueError, match="^n_projections"):
         sliced_w2(_X, _X, 0)
-    with pytest.raises(TypeError, match="^seed"):
+    # issue 13: one seed rule for the package: a negative seed is a ValueError (wrong value),
+    # a non-integer a TypeError
+    with pytest.raises(ValueError, match="^seed"):
         sliced_w2(_X, _X, 10, seed=-1)
+    with pytest.raises(TypeError, match="^seed"):
+        sliced_w2(_X, _X, 10, seed=1.0)
 
 
 @pytest.mark.parametrize("eps", [-0.1, 1.0, 1.5, float("nan"), [0.0, 1.0], []])

@@ -561,9 +561,12 @@ def test_tiny_weight_component():
 
 
 def test_overflowing_score_raises_instead_of_nan():
+    # (1e200, 1e200) has a representable score (issue 13: computed, see test_misuse.py);
+    # here Sigma^{-1} x itself exceeds float64 (variances < 1)
     m = make_mixture("isotropic", d=2, K=2)
     with pytest.raises(FloatingPointError, match="^x"):
-        m.score([1e200, 1e200])
+        m.score([1.7e308, -1.7e308])
+    assert np.all(np.isfinite(m.score([1e200, 1e200])))
 
 
 # --------------------------------------------------------------------------------------------
