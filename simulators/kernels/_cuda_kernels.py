@@ -18,12 +18,6 @@ from numba import cuda
 
 from diffbounds.simulators.kernels._math import build
 
-_QMAX = 2.0**62
-
-
-def _quantize(v):
-    return numba.uint64(numba.int64(math.floor(min(max(v, -_QMAX), _QMAX))))
-
 
 @cache
 def math_for(dtype: str) -> SimpleNamespace:
@@ -39,8 +33,7 @@ def math_for(dtype: str) -> SimpleNamespace:
 
     lib = SimpleNamespace(
         U=np.uint64, F=F, jit=jit, to_float=jit(_to_float), where=jit(_where),
-        log=math.log, sqrt=math.sqrt, exp=math.exp, vectorized=False,
-        quantize=jit(_quantize),
+        log=math.log, sqrt=math.sqrt, exp=math.exp, cos=math.cos, vectorized=False,
     )
     return build(lib)
 
