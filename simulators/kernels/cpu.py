@@ -81,9 +81,29 @@ def run(X, k0, k1, seed, coefs, P, particle_offset):
 @numba.njit(parallel=True, fastmath=_cpu._FASTMATH, cache=CACHE)
 def evaluate(X, out, P, k):
     n, d = X.shape
-    for i in numba.prange(n):
-        tmp = np.empty(d, dtype=F)
-        score_fn(X[i], out[i], tmp, P, k, U(0))
+    for b in numba.prange((n + 255) // 256):
+        _evaluate_range(X, out, P, k, 256 * b, min(n, 256 * b + 256))
+
+
+@numba.njit(fastmath=_cpu._FASTMATH, cache=CACHE)
+def evaluate_serial(X, out, P, k):
+    _evaluate_range(X, out, P, k, 0, X.shape[0])
+
+
+@numba.njit(fastmath=_cpu._FASTMATH, inline="always")
+def _evaluate_range(X, out, P, k, i0, i1):
+    # Points are copied through small buffers: a view X[i] per point costs reference-count
+    # updates (atomic operations) that dominated this loop.
+    d = X.shape[1]
+    x = np.empty(d, dtype=F)
+    s = np.empty(d, dtype=F)
+    tmp = np.empty(d, dtype=F)
+    for i in range(i0, i1):
+        for j in range(d):
+            x[j] = X[i, j]
+        score_fn(x, s, tmp, P, k, U(0))
+        for j in range(d):
+            out[i, j] = s[j]
 """
 
 _UPDATE = _HEADER + """\
@@ -120,12 +140,18 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     _program_module(family, X.dtype.name).run(X, k0, k1, seed, coefs, P, particle_offset)
 
 
+#: fewest numbers (points × d) worth a parallel launch in ``evaluate_family``
+_PARALLEL_MIN = 65536
+
+
 def evaluate_family(family, P, x, k=0):
     """Score of a kernel family at step ``k`` of ``P`` for points ``x`` (n, d) (compiled,
     parallel over points; the counterpart of ``numpy_backend.evaluate_family``)."""
     x = np.ascontiguousarray(x)
     out = np.empty_like(x)
-    _program_module(family, x.dtype.name).evaluate(x, out, P, k)
+    module = _program_module(family, x.dtype.name)
+    # small batches: a parallel launch costs more than it saves
+    (module.evaluate if x.size >= _PARALLEL_MIN else module.evaluate_serial)(x, out, P, k)
     return out
 
 
