@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 
 def register(sub):
@@ -50,8 +51,14 @@ def _run(args):
                              f"claims: {list(CLAIMS)}")
     check_names = [n for n in (only or CHECKS) if n in CHECKS]
     claim_names = [n for n in (only or CLAIMS) if n in CLAIMS]
-    log = (lambda *a: None) if args.markdown else (lambda m: print(m, file=sys.stderr))
-    checks = run_checks(check_names) if check_names else []
+    t_start = time.perf_counter()
+
+    def log(message):  # progress on stderr, with the elapsed time
+        if not args.markdown:
+            print(f"[{time.perf_counter() - t_start:6.1f} s] {message.strip()}", file=sys.stderr,
+                  flush=True)
+
+    checks = run_checks(check_names, progress=log) if check_names else []
     claims = run_claims(claim_names, quick=args.quick, progress=log) if claim_names else []
     if args.readme and not args.markdown:
         raise ValueError("readme: needs --markdown")
