@@ -14,7 +14,7 @@ import math
 import numba
 import numpy as np
 
-_OPTS = dict(cache=True, nogil=True)
+_OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
 
 @numba.njit(**_OPTS)
