@@ -186,26 +186,26 @@ def build(lib) -> SimpleNamespace:
 
         P = (logc, means, inv_var), each with a leading step axis.
         """
-        logc, means, inv_var = P[0], P[1], P[2]
-        K, d = means.shape[1], means.shape[2]
+        logc, means, inv_var = P[0][k], P[1][k], P[2][k]
+        K, d = means.shape
         r2 = ZERO
         for j in range(d):
-            diff = means[k, 0, j] - x[j]
+            diff = means[0, j] - x[j]
             r2 = r2 + diff * diff
-        m = logc[k, 0] - HALF * inv_var[k, 0] * r2
+        m = logc[0] - HALF * inv_var[0] * r2
         s = ONE + ZERO * m
         for j in range(d):
-            out[j] = inv_var[k, 0] * (means[k, 0, j] - x[j])
+            out[j] = inv_var[0] * (means[0, j] - x[j])
         for q in range(1, K):
             r2 = ZERO
             for j in range(d):
-                diff = means[k, q, j] - x[j]
+                diff = means[q, j] - x[j]
                 r2 = r2 + diff * diff
-            logit = logc[k, q] - HALF * inv_var[k, q] * r2
+            logit = logc[q] - HALF * inv_var[q] * r2
             scale, w, m, s = _accumulate(m, s, logit)
-            wv = w * inv_var[k, q]
+            wv = w * inv_var[q]
             for j in range(d):
-                out[j] = out[j] * scale + wv * (means[k, q, j] - x[j])
+                out[j] = out[j] * scale + wv * (means[q, j] - x[j])
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
@@ -214,48 +214,48 @@ def build(lib) -> SimpleNamespace:
     @jit
     def score_diagonal(x, out, tmp, P, k, pkey):
         """As ``score_isotropic``, per-coordinate variances; P = (logc, means, inv_var (K, d))."""
-        logc, means, inv_var = P[0], P[1], P[2]
-        K, d = means.shape[1], means.shape[2]
+        logc, means, inv_var = P[0][k], P[1][k], P[2][k]
+        K, d = means.shape
         r2 = ZERO
         for j in range(d):
-            diff = means[k, 0, j] - x[j]
-            r2 = r2 + inv_var[k, 0, j] * diff * diff
-        m = logc[k, 0] - HALF * r2
+            diff = means[0, j] - x[j]
+            r2 = r2 + inv_var[0, j] * diff * diff
+        m = logc[0] - HALF * r2
         s = ONE + ZERO * m
         for j in range(d):
-            out[j] = inv_var[k, 0, j] * (means[k, 0, j] - x[j])
+            out[j] = inv_var[0, j] * (means[0, j] - x[j])
         for q in range(1, K):
             r2 = ZERO
             for j in range(d):
-                diff = means[k, q, j] - x[j]
-                r2 = r2 + inv_var[k, q, j] * diff * diff
-            logit = logc[k, q] - HALF * r2
+                diff = means[q, j] - x[j]
+                r2 = r2 + inv_var[q, j] * diff * diff
+            logit = logc[q] - HALF * r2
             scale, w, m, s = _accumulate(m, s, logit)
             for j in range(d):
-                out[j] = out[j] * scale + w * inv_var[k, q, j] * (means[k, q, j] - x[j])
+                out[j] = out[j] * scale + w * inv_var[q, j] * (means[q, j] - x[j])
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
         return m, s
 
     @jit
-    def _full_logit(x, tmp, logc, means, inv_lam, Q, k, q, d):
+    def _full_logit(x, tmp, logc, means, inv_lam, Q, q, d):
         """tmp ← Q_qᵀ (μ_q − x) (eigenbasis coordinates); returns log c_q − ½ Σ_j tmp_j²/λ_j."""
         r2 = ZERO
         for j in range(d):
             acc = ZERO * x[0]
             for i in range(d):
-                acc = acc + Q[q, i, j] * (means[k, q, i] - x[i])
+                acc = acc + Q[q, i, j] * (means[q, i] - x[i])
             tmp[j] = acc
-            r2 = r2 + inv_lam[k, q, j] * acc * acc
-        return logc[k, q] - HALF * r2
+            r2 = r2 + inv_lam[q, j] * acc * acc
+        return logc[q] - HALF * r2
 
     @jit
-    def _full_gradient(tmp, inv_lam, Q, k, q, i, d):
+    def _full_gradient(tmp, inv_lam, Q, q, i, d):
         """Coordinate i of Σ_q⁻¹ (μ_q − x) = Q diag(1/λ) tmp."""
         acc = ZERO * tmp[0]
         for j in range(d):
-            acc = acc + Q[q, i, j] * inv_lam[k, q, j] * tmp[j]
+            acc = acc + Q[q, i, j] * inv_lam[q, j] * tmp[j]
         return acc
 
     @jit
@@ -264,17 +264,17 @@ def build(lib) -> SimpleNamespace:
 
         P = (logc, means, inv_lam (K, d), Q (K, d, d), time-independent).
         """
-        logc, means, inv_lam, Q = P[0], P[1], P[2], P[3]
-        K, d = means.shape[1], means.shape[2]
-        m = _full_logit(x, tmp, logc, means, inv_lam, Q, k, 0, d)
+        logc, means, inv_lam, Q = P[0][k], P[1][k], P[2][k], P[3]
+        K, d = means.shape
+        m = _full_logit(x, tmp, logc, means, inv_lam, Q, 0, d)
         s = ONE + ZERO * m
         for i in range(d):
-            out[i] = _full_gradient(tmp, inv_lam, Q, k, 0, i, d)
+            out[i] = _full_gradient(tmp, inv_lam, Q, 0, i, d)
         for q in range(1, K):
-            logit = _full_logit(x, tmp, logc, means, inv_lam, Q, k, q, d)
+            logit = _full_logit(x, tmp, logc, means, inv_lam, Q, q, d)
             scale, w, m, s = _accumulate(m, s, logit)
             for i in range(d):
-                out[i] = out[i] * scale + w * _full_gradient(tmp, inv_lam, Q, k, q, i, d)
+                out[i] = out[i] * scale + w * _full_gradient(tmp, inv_lam, Q, q, i, d)
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
@@ -313,12 +313,12 @@ def build(lib) -> SimpleNamespace:
         if region == "halfspace":
             @jit
             def in_region(x, logq, P, k):
-                vt = P[I2]
-                d = vt.shape[1] - 1
+                vt = P[I2][k]
+                d = len(vt) - 1
                 proj = ZERO * x[0]
                 for j in range(d):
-                    proj = proj + vt[k, j] * x[j]
-                return proj > vt[k, d]
+                    proj = proj + vt[j] * x[j]
+                return proj > vt[d]
         elif region == "tail":
             @jit
             def in_region(x, logq, P, k):
@@ -344,9 +344,9 @@ def build(lib) -> SimpleNamespace:
         elif direction == "radial":
             @jit
             def direction_into(x, out, tmp, P, k):
-                c = P[I3]
-                for j in range(c.shape[1]):
-                    tmp[j] = x[j] - c[k, j]
+                c = P[I3][k]
+                for j in range(len(c)):
+                    tmp[j] = x[j] - c[j]
         elif direction == "adversarial":
             @jit
             def direction_into(x, out, tmp, P, k):
