@@ -372,9 +372,10 @@ def output_law(score, times, *, grid=None, init=None, progress=False) -> GridLaw
                 if s.shape != (x.size, 1):
                     raise ValueError(f"score: returned shape {s.shape} at step {k} (t = {t}), "
                                      f"expected {(x.size, 1)}")
-                if not np.all(np.isfinite(s)):
+                m, finite = law1d_cpu.mean_map(x, s[:, 0], a, b)  # a x + b s, one pass
+                if not finite:
                     raise ValueError(f"score: returned non-finite values at step {k} (t = {t})")
-                return a * x + b * s[:, 0]
+                return m
 
             seg = _segments(M, start, dx, mean_map, compiled=law1d_cpu)
             seg["_M"], (seg["_S"], seg["_P"]) = M, law1d_cpu.parabolas(M)

@@ -18,7 +18,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 
 class _LazyOT:
@@ -185,6 +184,8 @@ def quantile_error_interval(
     half_alpha = 0.5 * (1.0 - confidence)
     j = np.arange(n + 1)
     p = 1.0 - delta
+    from scipy import stats  # imported here: scipy.stats costs ~1 s at every process start
+
     l_rank = int(np.count_nonzero(stats.binom.cdf(j, n, p) <= half_alpha))  # P[B ≤ l−1] ≤ α/2
     u_rank = int(np.argmax(stats.binom.sf(j, n, p) <= half_alpha)) + 1  # P[B ≥ u] ≤ α/2
     lower = float(norms[l_rank - 1]) if l_rank >= 1 else 0.0

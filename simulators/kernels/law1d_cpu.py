@@ -157,3 +157,16 @@ def first_level(M, m, kink, kink_abs_dx):
             flag[s] = abs(c - 2.0 * b + a) > kink * abs(c - a) + kink_abs_dx
             s += 1
     return cell, mL, mC, mR, flag
+
+
+@numba.njit(**_OPTS)
+def mean_map(x, s, a, b):
+    """(a x + b s, whether every s is finite): the mean map of one step from the scores s at x
+    (``law1d.output_law``)."""
+    m = np.empty(x.size)
+    finite = True
+    for i in range(x.size):
+        if not np.isfinite(s[i]):
+            finite = False
+        m[i] = a * x[i] + b * s[i]
+    return m, finite
