@@ -18,8 +18,19 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import ot
-from scipy import stats
+
+
+class _LazyOT:
+    """POT, imported on first use: ``import ot`` loads its torch/jax backends (~2 s), which
+    every process importing ``diffbounds.simulators`` (e.g. a sampler run) would otherwise pay."""
+
+    def __getattr__(self, name):
+        import ot
+
+        return getattr(ot, name)
+
+
+ot = _LazyOT()
 
 from diffbounds.simulators._validate import check_seed
 
@@ -173,6 +184,8 @@ def quantile_error_interval(
     half_alpha = 0.5 * (1.0 - confidence)
     j = np.arange(n + 1)
     p = 1.0 - delta
+    from scipy import stats  # imported here: scipy.stats costs ~1 s at every process start
+
     l_rank = int(np.count_nonzero(stats.binom.cdf(j, n, p) <= half_alpha))  # P[B ≤ l−1] ≤ α/2
     u_rank = int(np.argmax(stats.binom.sf(j, n, p) <= half_alpha)) + 1  # P[B ≥ u] ≤ α/2
     lower = float(norms[l_rank - 1]) if l_rank >= 1 else 0.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 README_BEGIN = "<!-- claims table: diffbounds verify --quick --markdown --readme README.md -->"
 README_END = "<!-- end of claims table -->"
@@ -18,7 +19,9 @@ def register(sub):
     p = sub.add_parser(
         "verify", help="run the self-checks, claims and controls; exit 0 all hold, 1 any "
         "fails, 3 any inconclusive (none failing)")
-    p.add_argument("--quick", action="store_true", help="quick sizes (about 2 minutes)")
+    p.add_argument("--quick", action="store_true",
+                   help="quick sizes (about 2 minutes on an idle 2-core machine with a warm "
+                        "kernel cache; wall time grows with the machine's load)")
     p.add_argument("--only", nargs="+", metavar="NAME", help="run only these checks/claims")
     p.add_argument("--json", metavar="PATH", help="write the records as JSON")
     p.add_argument("--markdown", action="store_true", help="print the claims as a Markdown table")
@@ -182,7 +185,13 @@ def _run(args):
     check_output_file("readme", args.readme)
     if args.readme and not os.path.isfile(args.readme):
         raise ValueError(f"readme: {args.readme!r} does not exist (it must hold the markers)")
-    log = (lambda *a: None) if args.markdown else (lambda m: print(m, file=sys.stderr))
+    t_start = time.perf_counter()
+
+    def log(message):  # progress on stderr, with the elapsed time
+        if not args.markdown:
+            print(f"[{time.perf_counter() - t_start:6.1f} s] {message.strip()}", file=sys.stderr,
+                  flush=True)
+
     checks, claims, interrupted = _run_interruptibly(check_names, claim_names, args.quick, log,
                                                      controls=not args.no_controls)
     if interrupted:
@@ -237,7 +246,7 @@ def _run_interruptibly(check_names, claim_names, quick, log, controls=True):
     checks, claims = [], []
     try:
         if check_names:
-            checks = run_checks(check_names)
+            checks = run_checks(check_names, progress=log)
         for name in claim_names:
             claims.extend(run_claims([name], quick=quick, progress=log, controls=controls))
     except KeyboardInterrupt:

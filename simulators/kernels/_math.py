@@ -12,8 +12,8 @@ name            NumPy reference    Numba CPU             Numba CUDA
 ``to_float``    ``u.astype(F)``    ``F(u)``              ``F(u)``
 ``where``       ``np.where``       ``a if c else b``     ``a if c else b``
 ``log`` ...     ``np.log`` ...     ``math.log`` ...      ``math.log`` ...
+``cos``         ``np.cos``         ``math.cos``          ``math.cos``
 ``vectorized``  True               False                 False
-``quantize``    floor → uint64     floor → uint64        floor → uint64
 ==============  =================  ====================  =========================
 
 The functions are written for *one particle*: ``x[j]`` is coordinate ``j``. On the NumPy target the
@@ -71,7 +71,7 @@ def build(lib) -> SimpleNamespace:
     """Compile-ready step functions for one target library ``lib`` (see module docstring)."""
     U, F, jit = lib.U, lib.F, lib.jit
     to_float, where = lib.to_float, lib.where
-    log, sqrt, exp = lib.log, lib.sqrt, lib.exp
+    log, sqrt, exp, cos = lib.log, lib.sqrt, lib.exp, lib.cos
 
     G, M1, M2 = U(GOLDEN), U(_M1), U(_M2)
     S30, S27, S31 = U(30), U(27), U(31)
@@ -296,12 +296,17 @@ def build(lib) -> SimpleNamespace:
     # {⟨v, x⟩ > τ_t}; P[o+2] = (N, d+1) rows (v, τ_t)), "tail" (A_t = {log q_t(x) < ℓ_t};
     # P[o+2] = ℓ (N,)), "none" (A_t empty; P[o+2] unused). Directions: "fixed" (P[o+3] = u (d,)),
     # "radial" (u = (x − c_t)/‖x − c_t‖, P[o+3] = c (N, d)), "adversarial" (u = −s/‖s‖), and
-    # "random" (u = normalised normals keyed by the seed and the point's coordinates quantised to
-    # 2^-20, or 2^-10 in float32; P[o+3] = (1,) uint64 key): a fixed function of x, so
-    # ``error(x, t)`` is measurable.
-    QUANT = F(2.0**10) if single else F(2.0**20)
-    quantize = lib.quantize
-
+    # "random" (u = v/‖v‖ for the smooth random field v(x) = Σ_m b_m cos(⟨ω_m, x⟩ + φ_m);
+    # P[o+3] = (M, 2d+1) rows (ω_m, b_m, φ_m), drawn from the seed on the host): a fixed,
+    # continuous function of x, so ``error(x, t)`` is measurable and float rounding moves it
+    # only by rounding-sized amounts (no keys of quantised coordinates: those flip under
+    # rounding and changed whole float32 paths).
+    #
+    # Rounding audit (design.md: no score may change discontinuously with float rounding): the
+    # only remaining discontinuities are on null sets — the region boundaries (a hyperplane, a
+    # density level set) and the zeros of the unnormalised direction fields (x = c_t, score
+    # zeros, zeros of v; isolated points for d ≥ 2, points on the line for d = 1), where a
+    # rounding-sized change of x can matter only within ~1 ulp of the set.
     def _make_region(region, o):
         I2 = o + 2
 
@@ -350,12 +355,17 @@ def build(lib) -> SimpleNamespace:
         elif direction == "random":
             @jit
             def direction_into(x, out, tmp, P, k):
-                key = P[I3][0]
+                R = P[I3]
                 d = len(out)
                 for j in range(d):
-                    key = mix(key ^ quantize(x[j] * QUANT))
-                for j in range(d):
-                    tmp[j] = normal(key, U(j))
+                    tmp[j] = ZERO * x[0]
+                for m in range(R.shape[0]):
+                    phase = R[m, 2 * d] + ZERO * x[0]
+                    for j in range(d):
+                        phase = phase + R[m, j] * x[j]
+                    c = cos(phase)
+                    for j in range(d):
+                        tmp[j] = tmp[j] + R[m, d + j] * c
         else:
             raise ValueError(f"direction: unknown direction {direction!r}")
         return direction_into
