@@ -68,7 +68,11 @@ def _run(args):
     for r in _failed_rows(args.store, sweep.name)[:5]:
         last = (r["traceback"] or "").strip().splitlines()[-1:] or ["?"]
         print(f"  failed: {r['claim']} {r['params']}: {last[0]}", file=sys.stderr)
-    errors = {c: v for c, v in summary.verdicts.items() if isinstance(v, str)}
+    from diffbounds.claims.verdict import STATES
+
+    # a verdict is a state (holds / fails / inconclusive), None (incomplete) or an error message
+    errors = {c: v for c, v in summary.verdicts.items()
+              if isinstance(v, str) and v not in STATES}
     for claim, msg in errors.items():
         print(f"  verdict error: {claim}: {msg}", file=sys.stderr)
     return 1 if summary.failed or errors else 0
