@@ -67,8 +67,21 @@ def time_backend(mixture, n, times, backend, dtype, repeats):
     return statistics.median(seconds), peak
 
 
-def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, progress=print):
-    """Time the standard workload; returns the JSON-ready report (``{"workload", "results"}``)."""
+EXTRAS = ("jax", "startup", "law", "verify")
+
+
+def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, progress=print,
+        extras=EXTRAS):
+    """Time the standard workload; returns the JSON-ready report (``{"workload", "results"}``).
+
+    ``extras``: any of ``EXTRAS`` — the JAX-jit step, cold/warm start, ``output_law`` on the
+    README example and ``verify --quick`` (``benchmarks.extras``)."""
+    from diffbounds.benchmarks import extras as ex
+
+    unknown = set(extras) - set(EXTRAS)
+    if unknown:
+        raise ValueError(f"extras: unknown {sorted(unknown)}; allowed {EXTRAS}")
+    machine_before = ex.machine_info()
     w = dict(WORKLOAD)
     if n is not None:
         w["n"] = int(n)
@@ -95,6 +108,32 @@ def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, pr
         if progress:
             progress(f"  {backend:6s} {dtype:8s} n={nb:<9d} {secs:9.4f} s  "
                      f"{pcs / secs:10.3e} particle·component·steps/s")
+    report_extra = {}
+    if "jax" in extras:
+        for dtype in ("float64", "float32"):
+            secs = ex.time_jax(mixture, w["n"], times, dtype, repeats)
+            if secs is None:
+                report_extra["jax"] = "skipped: jax is not installed (pip install 'jax[cpu]')"
+                if progress:
+                    progress(f"  jax    {report_extra['jax']}")
+                break
+            pcs = w["n"] * w["n_components"] * w["n_steps"]
+            results.append(dict(backend="jax", dtype=dtype, n=w["n"], seconds=secs,
+                                throughput=pcs / secs, peak_memory_mb=None))
+            if progress:
+                progress(f"  jax    {dtype:8s} n={w['n']:<9d} {secs:9.4f} s")
+    if "startup" in extras:
+        report_extra["startup_seconds"] = ex.startup_seconds()
+        if progress:
+            progress(f"  start-up to first CPU result: {report_extra['startup_seconds']}")
+    if "law" in extras:
+        report_extra["output_law_readme"] = ex.readme_output_law_seconds()
+        if progress:
+            progress(f"  output_law (README example): {report_extra['output_law_readme']}")
+    if "verify" in extras:
+        report_extra["verify_quick"] = ex.verify_quick_seconds()
+        if progress:
+            progress(f"  verify --quick: {report_extra['verify_quick']}")
     ref = next((r for r in results if r["backend"] == "numpy" and r["dtype"] == "float64"), None)
     for r in results:
         # Per-particle time ratio, so backends run at different n (CUDA) stay comparable.
@@ -104,13 +143,23 @@ def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, pr
     if ("cpu", "float64") in by and ("cpu", "float32") in by:
         derived["cpu_float32_speedup"] = (by["cpu", "float64"]["seconds"]
                                           / by["cpu", "float32"]["seconds"])
+    for dtype in ("float64", "float32"):
+        if ("cpu", dtype) in by and ("jax", dtype) in by:
+            derived[f"cpu_over_jax_{dtype}"] = (by["jax", dtype]["seconds"]
+                                                / by["cpu", dtype]["seconds"])
+    machine = ex.machine_info()
     return {
         "workload": w,
         "results": results,
         "derived": derived,
+        **report_extra,
         "machine": {"platform": platform.platform(), "processor": platform.processor(),
                     "python": platform.python_version(),
-                    "gpu": _gpu_name() if "cuda" in backends else None},
+                    "gpu": _gpu_name() if "cuda" in backends else None,
+                    "cpu": machine["cpu"], "vector_width_bits": machine["vector_width_bits"],
+                    "cores": machine["cores"],
+                    "load_average_before": machine_before["load_average"],
+                    "load_average_after": machine["load_average"]},
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
 
@@ -120,10 +169,29 @@ def format_table(report) -> str:
              f"{'x numpy':>9s} {'peak MB':>9s}"]
     for r in report["results"]:
         ratio = "" if r["ratio_to_numpy"] is None else f"{r['ratio_to_numpy']:.1f}"
+        peak = "" if r["peak_memory_mb"] is None else f"{r['peak_memory_mb']:.1f}"
         lines.append(f"{r['backend']:8s} {r['dtype']:8s} {r['n']:9d} {r['seconds']:10.4f} "
-                     f"{r['throughput']:12.3e} {ratio:>9s} {r['peak_memory_mb']:9.1f}")
+                     f"{r['throughput']:12.3e} {ratio:>9s} {peak:>9s}")
     for k, v in report.get("derived", {}).items():
         lines.append(f"{k}: {v:.2f}")
+    if isinstance(report.get("jax"), str):
+        lines.append(f"jax: {report['jax']}")
+    if "startup_seconds" in report:
+        st = report["startup_seconds"]
+        lines.append(f"new process to first CPU sample() result: cold {st['cold']:.1f} s, "
+                     f"warm {st['warm']:.1f} s")
+    if "output_law_readme" in report:
+        law = report["output_law_readme"]
+        lines.append(f"output_law, README example: {law['seconds']:.1f} s "
+                     f"({law['cpu_seconds']:.1f} s CPU, {law['cells']} cells)")
+    if "verify_quick" in report:
+        v = report["verify_quick"]
+        lines.append(f"verify --quick: {v['seconds']:.1f} s (exit {v['returncode']})")
+    m = report.get("machine", {})
+    if "vector_width_bits" in m:
+        lines.append(f"machine: {m['cpu']}, {m['cores']} cores, {m['vector_width_bits']}-bit "
+                     f"vectors; load average {m['load_average_before'][0]:.1f} before, "
+                     f"{m['load_average_after'][0]:.1f} after")
     return "\n".join(lines)
 
 

@@ -117,13 +117,16 @@ CHECKS = {
 }
 
 
-def run_checks(only=None) -> list[CheckResult]:
+def run_checks(only=None, progress=None) -> list[CheckResult]:
+    """Run the self-checks ``only`` (default: all); ``progress(message)`` is called before each."""
     names = list(CHECKS) if only is None else list(only)
     unknown = [n for n in names if n not in CHECKS]
     if unknown:
         raise ValueError(f"only: unknown check(s) {unknown}; known: {list(CHECKS)}")
     out = []
-    for name in names:
+    for i, name in enumerate(names):
+        if progress:
+            progress(f"  self-check {i + 1}/{len(names)}: {name} ...")
         t0 = time.perf_counter()
         label, oracle, measured, tol = CHECKS[name]()
         # rng_ks is a lower bound (p-value), every other check an upper bound on a discrepancy.

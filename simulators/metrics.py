@@ -18,8 +18,20 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-import ot
 from scipy import stats
+
+
+class _LazyOT:
+    """POT, imported on first use: ``import ot`` loads its torch/jax backends (~2 s), which
+    every process importing ``diffbounds.simulators`` (e.g. a sampler run) would otherwise pay."""
+
+    def __getattr__(self, name):
+        import ot
+
+        return getattr(ot, name)
+
+
+ot = _LazyOT()
 
 __all__ = [
     "ClosenessFrontier",

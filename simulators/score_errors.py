@@ -162,11 +162,11 @@ class PerturbedScore(KernelScore):
         elif self.direction == "radial":
             dir_p = np.exp(-t)[:, None] * self.mixture.mean()[None, :]
         elif self.direction == "random":
-            dir_p = np.array([_random_key(self.seed)], dtype=np.uint64)
+            dir_p = random_field_parameters(self.mixture, self.seed)
         else:
             dir_p = np.zeros(1)
         extra = [np.ascontiguousarray(a, dtype=dt) for a in (eps_t, bad_t, region_p)]
-        extra.append(dir_p if dir_p.dtype == np.uint64 else np.ascontiguousarray(dir_p, dtype=dt))
+        extra.append(np.ascontiguousarray(dir_p, dtype=dt))
         return ("perturbed", base, self.region, self.direction), P + tuple(extra)
 
     # ------------------------------------------------------------------ evaluation
@@ -200,11 +200,33 @@ class PerturbedScore(KernelScore):
         return float(self.eps / _sigma(t))
 
 
-def _random_key(seed):
-    from diffbounds.simulators.kernels.numpy_backend import math_for
+#: number of random Fourier features of the "random" direction field
+RANDOM_FIELD_FEATURES = 16
+#: correlation length of the "random" direction field, in units of the data's RMS scale
+RANDOM_FIELD_LENGTH = 1.0
 
-    with np.errstate(over="ignore"):
-        return math_for("float64").seed_key(np.array([seed], dtype=np.uint64))[0]
+
+def random_field_parameters(mixture, seed) -> np.ndarray:
+    """Parameters of the "random" direction field v(x) = Σ_m b_m cos(⟨ω_m, x⟩ + φ_m).
+
+    M = ``RANDOM_FIELD_FEATURES`` features with b_m ~ N(0, I_d), ω_m ~ N(0, I_d / ℓ²) and
+    φ_m ~ U[0, 2π), drawn from ``numpy.random.default_rng(seed)``; ℓ = ``RANDOM_FIELD_LENGTH``
+    × max(1, √(E‖X₀‖²/d)). At every fixed x, v(x) ~ N(0, Σ_m cos²(·) I_d) over the seed, so the
+    unit direction v/‖v‖ is exactly uniform on the sphere; points farther apart than ~ℓ get
+    nearly independent directions. v is smooth (Lipschitz ~‖b‖/ℓ), so float rounding of x
+    moves the direction only by rounding-sized amounts — unlike the former key of x quantised
+    to 2⁻¹⁰ (float32), which float32 rounding flipped (issue 13 §3).
+
+    Returns an (M, 2d + 1) float64 array of rows (ω_m, b_m, φ_m) (the kernel's P[o+3]).
+    """
+    d = mixture.dim
+    rng = np.random.default_rng([int(seed), 0x5EED])
+    scale = max(1.0, float(np.sqrt(mixture.second_moment() / d)))
+    ell = RANDOM_FIELD_LENGTH * scale
+    omega = rng.standard_normal((RANDOM_FIELD_FEATURES, d)) / ell
+    b = rng.standard_normal((RANDOM_FIELD_FEATURES, d))
+    phi = rng.uniform(0.0, 2.0 * np.pi, (RANDOM_FIELD_FEATURES, 1))
+    return np.concatenate([omega, b, phi], axis=1)
 
 
 def perturbed_score(mixture, *, eps, delta, bad_magnitude, region="halfspace", direction=None,
@@ -215,7 +237,9 @@ def perturbed_score(mixture, *, eps, delta, bad_magnitude, region="halfspace", d
     solved from the exact projected mixture so q_t(A_t) = δ) or "tail" (the lowest-density set of
     mass δ, calibrated by Monte Carlo — approximate). ``direction``: a fixed vector, "radial"
     (away from the mixture mean e^{−t} E x₀), "adversarial" (against the true score; default) or
-    "random" (a counter-based random unit vector that is a fixed function of the point).
+    "random" (the unit direction of a smooth random field seeded by ``seed``, uniform on the
+    sphere at every point, decorrelated beyond ~0.1 of the data's scale:
+    ``random_field_parameters``).
     """
     return PerturbedScore(mixture, eps=eps, delta=delta, bad_magnitude=bad_magnitude,
                           region=region, direction=direction, seed=seed,

@@ -16,6 +16,9 @@ def register(sub):
     p.add_argument("--repeats", type=int, default=3, help="timed calls per backend (median)")
     p.add_argument("--backends", nargs="+", choices=["numpy", "cpu", "cuda"], default=None)
     p.add_argument("--cuda-n", type=int, default=10_000_000, help="particles on CUDA")
+    p.add_argument("--skip", nargs="+", default=[], choices=["jax", "startup", "law", "verify"],
+                   help="sampler suite: leave out these rows (the JAX-jit step, cold/warm "
+                        "start, output_law on the README example, verify --quick)")
     p.set_defaults(func=_run)
 
 
@@ -36,8 +39,10 @@ def _run(args):
     from diffbounds.benchmarks.sampler import format_table, run, write_json
 
     print("diffbounds bench: standard workload (n particles, d=8, K=8, exponential schedule)")
+    from diffbounds.benchmarks.sampler import EXTRAS
+
     report = run(n=args.n, n_steps=args.steps, repeats=args.repeats, backends=args.backends,
-                 cuda_n=args.cuda_n)
+                 cuda_n=args.cuda_n, extras=[e for e in EXTRAS if e not in args.skip])
     print(format_table(report))
     if args.json:
         write_json(report, args.json)

@@ -8,6 +8,7 @@ state in ``cuda.local`` arrays of compile-time size d.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from functools import cache
 from types import SimpleNamespace
@@ -18,15 +19,8 @@ from numba import cuda
 
 from diffbounds.simulators.kernels._math import build
 
-_QMAX = 2.0**62
 
-
-def _quantize(v):
-    return numba.uint64(numba.int64(math.floor(min(max(v, -_QMAX), _QMAX))))
-
-
-@cache
-def math_for(dtype: str) -> SimpleNamespace:
+def _build_math(dtype: str) -> SimpleNamespace:
     F = np.dtype(dtype).type
     jit = cuda.jit(device=True)
     nbF = numba.float32 if F is np.float32 else numba.float64
@@ -39,15 +33,20 @@ def math_for(dtype: str) -> SimpleNamespace:
 
     lib = SimpleNamespace(
         U=np.uint64, F=F, jit=jit, to_float=jit(_to_float), where=jit(_where),
-        log=math.log, sqrt=math.sqrt, exp=math.exp, vectorized=False,
-        quantize=jit(_quantize),
+        log=math.log, sqrt=math.sqrt, exp=math.exp, cos=math.cos, vectorized=False,
     )
     return build(lib)
 
 
+math_for = cache(_build_math)
+
+
 @cache
 def program_kernel(family: str, dtype: str, d: int, n_params: int):
-    ns = math_for(dtype)
+    return _program_kernel(math_for(dtype), family, d, n_params)
+
+
+def _program_kernel(ns, family, d: int, n_params: int):
     score_fn = ns.family(family)
     update, seed_key, particle_key, step_key = ns.update, ns.seed_key, ns.particle_key, ns.step_key
     F, U = ns.F, ns.U
@@ -83,7 +82,10 @@ def program_kernel(family: str, dtype: str, d: int, n_params: int):
 
 @cache
 def update_kernel(dtype: str):
-    ns = math_for(dtype)
+    return _update_kernel(math_for(dtype))
+
+
+def _update_kernel(ns):
     update, seed_key, particle_key, step_key = ns.update, ns.seed_key, ns.particle_key, ns.step_key
     F, U = ns.F, ns.U
 
@@ -98,3 +100,62 @@ def update_kernel(dtype: str):
     return run
 
 
+
+
+# ---------------------------------------------------------------- PTX without a device
+@contextlib.contextmanager
+def _device_functions_target(cc):
+    """Let device functions compile for ``cc`` without a driver.
+
+    numba-cuda 0.30.4 compiles each ``cuda.jit(device=True)`` function called from a kernel
+    through ``CUDADispatcher.compile_device``, which asks ``get_current_device()`` for the
+    compute capability (``numba/cuda/dispatcher.py``), even inside ``cuda.compile(..., cc=...)``
+    whose target is explicit: with no driver that raises CudaSupportError ("CUDA driver library
+    cannot be found"). This supplies the requested ``cc`` instead, for the duration of one
+    compile of freshly built device functions (their overloads are keyed by argument types
+    only, so they must not be shared with kernels that later run on a device).
+    """
+    from numba.cuda import dispatcher
+
+    saved = dispatcher.get_current_device
+    dispatcher.get_current_device = lambda: SimpleNamespace(compute_capability=tuple(cc))
+    try:
+        yield
+    finally:
+        dispatcher.get_current_device = saved
+
+
+def compile_ptx(family, dtype: str, params, d: int, cc=(9, 0)) -> str:
+    """PTX of the program kernel of ``family`` (``family=None``: the generic-path update
+    kernel) for compute capability ``cc``, compiled without a GPU or driver (needs libNVVM:
+    ``pip install 'diffbounds[cuda]'``).
+
+    Parameters
+    ----------
+    family : a kernel family key (as ``KernelScore.kernel_program`` returns) or None.
+    dtype : "float32" or "float64".
+    params : the family's parameter arrays (their Numba types make the signature).
+    d : the dimension (a compile-time constant of the program kernel).
+    cc : (major, minor) compute capability.
+
+    Returns
+    -------
+    str
+        The PTX text (``.target sm_<major><minor>``).
+    """
+    nb_f = numba.from_dtype(np.dtype(dtype))
+    state = numba.types.Array(nb_f, 2, "C")
+    coefs = numba.types.Array(numba.float64, 2, "C")
+    with _device_functions_target(cc):
+        ns = _build_math(dtype)  # fresh device functions, never shared with run-time kernels
+        if family is None:
+            kernel = _update_kernel(ns)
+            sig = (state, state, numba.int64, numba.uint64, coefs, numba.int64)
+        else:
+            kernel = _program_kernel(ns, family, d, len(params))
+            sig = ((state, numba.int64, numba.int64, numba.uint64, coefs)
+                   + tuple(numba.typeof(np.ascontiguousarray(p)) for p in params)
+                   + (numba.int64,))
+        ptx, _ = cuda.compile(kernel.py_func, sig, device=False, cc=tuple(cc), output="ptx",
+                              abi="numba")
+    return ptx

@@ -12,8 +12,8 @@ name            NumPy reference    Numba CPU             Numba CUDA
 ``to_float``    ``u.astype(F)``    ``F(u)``              ``F(u)``
 ``where``       ``np.where``       ``a if c else b``     ``a if c else b``
 ``log`` ...     ``np.log`` ...     ``math.log`` ...      ``math.log`` ...
+``cos``         ``np.cos``         ``math.cos``          ``math.cos``
 ``vectorized``  True               False                 False
-``quantize``    floor → uint64     floor → uint64        floor → uint64
 ==============  =================  ====================  =========================
 
 The functions are written for *one particle*: ``x[j]`` is coordinate ``j``. On the NumPy target the
@@ -71,7 +71,7 @@ def build(lib) -> SimpleNamespace:
     """Compile-ready step functions for one target library ``lib`` (see module docstring)."""
     U, F, jit = lib.U, lib.F, lib.jit
     to_float, where = lib.to_float, lib.where
-    log, sqrt, exp = lib.log, lib.sqrt, lib.exp
+    log, sqrt, exp, cos = lib.log, lib.sqrt, lib.exp, lib.cos
 
     G, M1, M2 = U(GOLDEN), U(_M1), U(_M2)
     S30, S27, S31 = U(30), U(27), U(31)
@@ -186,26 +186,26 @@ def build(lib) -> SimpleNamespace:
 
         P = (logc, means, inv_var), each with a leading step axis.
         """
-        logc, means, inv_var = P[0][k], P[1][k], P[2][k]
-        K, d = means.shape
+        logc, means, inv_var = P[0], P[1], P[2]
+        K, d = means.shape[1], means.shape[2]
         r2 = ZERO
         for j in range(d):
-            diff = means[0, j] - x[j]
+            diff = means[k, 0, j] - x[j]
             r2 = r2 + diff * diff
-        m = logc[0] - HALF * inv_var[0] * r2
+        m = logc[k, 0] - HALF * inv_var[k, 0] * r2
         s = ONE + ZERO * m
         for j in range(d):
-            out[j] = inv_var[0] * (means[0, j] - x[j])
+            out[j] = inv_var[k, 0] * (means[k, 0, j] - x[j])
         for q in range(1, K):
             r2 = ZERO
             for j in range(d):
-                diff = means[q, j] - x[j]
+                diff = means[k, q, j] - x[j]
                 r2 = r2 + diff * diff
-            logit = logc[q] - HALF * inv_var[q] * r2
+            logit = logc[k, q] - HALF * inv_var[k, q] * r2
             scale, w, m, s = _accumulate(m, s, logit)
-            wv = w * inv_var[q]
+            wv = w * inv_var[k, q]
             for j in range(d):
-                out[j] = out[j] * scale + wv * (means[q, j] - x[j])
+                out[j] = out[j] * scale + wv * (means[k, q, j] - x[j])
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
@@ -214,48 +214,48 @@ def build(lib) -> SimpleNamespace:
     @jit
     def score_diagonal(x, out, tmp, P, k, pkey):
         """As ``score_isotropic``, per-coordinate variances; P = (logc, means, inv_var (K, d))."""
-        logc, means, inv_var = P[0][k], P[1][k], P[2][k]
-        K, d = means.shape
+        logc, means, inv_var = P[0], P[1], P[2]
+        K, d = means.shape[1], means.shape[2]
         r2 = ZERO
         for j in range(d):
-            diff = means[0, j] - x[j]
-            r2 = r2 + inv_var[0, j] * diff * diff
-        m = logc[0] - HALF * r2
+            diff = means[k, 0, j] - x[j]
+            r2 = r2 + inv_var[k, 0, j] * diff * diff
+        m = logc[k, 0] - HALF * r2
         s = ONE + ZERO * m
         for j in range(d):
-            out[j] = inv_var[0, j] * (means[0, j] - x[j])
+            out[j] = inv_var[k, 0, j] * (means[k, 0, j] - x[j])
         for q in range(1, K):
             r2 = ZERO
             for j in range(d):
-                diff = means[q, j] - x[j]
-                r2 = r2 + inv_var[q, j] * diff * diff
-            logit = logc[q] - HALF * r2
+                diff = means[k, q, j] - x[j]
+                r2 = r2 + inv_var[k, q, j] * diff * diff
+            logit = logc[k, q] - HALF * r2
             scale, w, m, s = _accumulate(m, s, logit)
             for j in range(d):
-                out[j] = out[j] * scale + w * inv_var[q, j] * (means[q, j] - x[j])
+                out[j] = out[j] * scale + w * inv_var[k, q, j] * (means[k, q, j] - x[j])
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
         return m, s
 
     @jit
-    def _full_logit(x, tmp, logc, means, inv_lam, Q, q, d):
+    def _full_logit(x, tmp, logc, means, inv_lam, Q, k, q, d):
         """tmp ← Q_qᵀ (μ_q − x) (eigenbasis coordinates); returns log c_q − ½ Σ_j tmp_j²/λ_j."""
         r2 = ZERO
         for j in range(d):
             acc = ZERO * x[0]
             for i in range(d):
-                acc = acc + Q[q, i, j] * (means[q, i] - x[i])
+                acc = acc + Q[q, i, j] * (means[k, q, i] - x[i])
             tmp[j] = acc
-            r2 = r2 + inv_lam[q, j] * acc * acc
-        return logc[q] - HALF * r2
+            r2 = r2 + inv_lam[k, q, j] * acc * acc
+        return logc[k, q] - HALF * r2
 
     @jit
-    def _full_gradient(tmp, inv_lam, Q, q, i, d):
+    def _full_gradient(tmp, inv_lam, Q, k, q, i, d):
         """Coordinate i of Σ_q⁻¹ (μ_q − x) = Q diag(1/λ) tmp."""
         acc = ZERO * tmp[0]
         for j in range(d):
-            acc = acc + Q[q, i, j] * inv_lam[q, j] * tmp[j]
+            acc = acc + Q[q, i, j] * inv_lam[k, q, j] * tmp[j]
         return acc
 
     @jit
@@ -264,17 +264,17 @@ def build(lib) -> SimpleNamespace:
 
         P = (logc, means, inv_lam (K, d), Q (K, d, d), time-independent).
         """
-        logc, means, inv_lam, Q = P[0][k], P[1][k], P[2][k], P[3]
-        K, d = means.shape
-        m = _full_logit(x, tmp, logc, means, inv_lam, Q, 0, d)
+        logc, means, inv_lam, Q = P[0], P[1], P[2], P[3]
+        K, d = means.shape[1], means.shape[2]
+        m = _full_logit(x, tmp, logc, means, inv_lam, Q, k, 0, d)
         s = ONE + ZERO * m
         for i in range(d):
-            out[i] = _full_gradient(tmp, inv_lam, Q, 0, i, d)
+            out[i] = _full_gradient(tmp, inv_lam, Q, k, 0, i, d)
         for q in range(1, K):
-            logit = _full_logit(x, tmp, logc, means, inv_lam, Q, q, d)
+            logit = _full_logit(x, tmp, logc, means, inv_lam, Q, k, q, d)
             scale, w, m, s = _accumulate(m, s, logit)
             for i in range(d):
-                out[i] = out[i] * scale + w * _full_gradient(tmp, inv_lam, Q, q, i, d)
+                out[i] = out[i] * scale + w * _full_gradient(tmp, inv_lam, Q, k, q, i, d)
         inv_s = ONE / s
         for j in range(d):
             out[j] = out[j] * inv_s
@@ -296,24 +296,29 @@ def build(lib) -> SimpleNamespace:
     # {⟨v, x⟩ > τ_t}; P[o+2] = (N, d+1) rows (v, τ_t)), "tail" (A_t = {log q_t(x) < ℓ_t};
     # P[o+2] = ℓ (N,)), "none" (A_t empty; P[o+2] unused). Directions: "fixed" (P[o+3] = u (d,)),
     # "radial" (u = (x − c_t)/‖x − c_t‖, P[o+3] = c (N, d)), "adversarial" (u = −s/‖s‖), and
-    # "random" (u = normalised normals keyed by the seed and the point's coordinates quantised to
-    # 2^-20, or 2^-10 in float32; P[o+3] = (1,) uint64 key): a fixed function of x, so
-    # ``error(x, t)`` is measurable.
-    QUANT = F(2.0**10) if single else F(2.0**20)
-    quantize = lib.quantize
-
+    # "random" (u = v/‖v‖ for the smooth random field v(x) = Σ_m b_m cos(⟨ω_m, x⟩ + φ_m);
+    # P[o+3] = (M, 2d+1) rows (ω_m, b_m, φ_m), drawn from the seed on the host): a fixed,
+    # continuous function of x, so ``error(x, t)`` is measurable and float rounding moves it
+    # only by rounding-sized amounts (no keys of quantised coordinates: those flip under
+    # rounding and changed whole float32 paths).
+    #
+    # Rounding audit (design.md: no score may change discontinuously with float rounding): the
+    # only remaining discontinuities are on null sets — the region boundaries (a hyperplane, a
+    # density level set) and the zeros of the unnormalised direction fields (x = c_t, score
+    # zeros, zeros of v; isolated points for d ≥ 2, points on the line for d = 1), where a
+    # rounding-sized change of x can matter only within ~1 ulp of the set.
     def _make_region(region, o):
         I2 = o + 2
 
         if region == "halfspace":
             @jit
             def in_region(x, logq, P, k):
-                vt = P[I2][k]
-                d = len(vt) - 1
+                vt = P[I2]
+                d = vt.shape[1] - 1
                 proj = ZERO * x[0]
                 for j in range(d):
-                    proj = proj + vt[j] * x[j]
-                return proj > vt[d]
+                    proj = proj + vt[k, j] * x[j]
+                return proj > vt[k, d]
         elif region == "tail":
             @jit
             def in_region(x, logq, P, k):
@@ -339,9 +344,9 @@ def build(lib) -> SimpleNamespace:
         elif direction == "radial":
             @jit
             def direction_into(x, out, tmp, P, k):
-                c = P[I3][k]
-                for j in range(len(c)):
-                    tmp[j] = x[j] - c[j]
+                c = P[I3]
+                for j in range(c.shape[1]):
+                    tmp[j] = x[j] - c[k, j]
         elif direction == "adversarial":
             @jit
             def direction_into(x, out, tmp, P, k):
@@ -350,12 +355,17 @@ def build(lib) -> SimpleNamespace:
         elif direction == "random":
             @jit
             def direction_into(x, out, tmp, P, k):
-                key = P[I3][0]
+                R = P[I3]
                 d = len(out)
                 for j in range(d):
-                    key = mix(key ^ quantize(x[j] * QUANT))
-                for j in range(d):
-                    tmp[j] = normal(key, U(j))
+                    tmp[j] = ZERO * x[0]
+                for m in range(R.shape[0]):
+                    phase = R[m, 2 * d] + ZERO * x[0]
+                    for j in range(d):
+                        phase = phase + R[m, j] * x[j]
+                    c = cos(phase)
+                    for j in range(d):
+                        tmp[j] = tmp[j] + R[m, d + j] * c
         else:
             raise ValueError(f"direction: unknown direction {direction!r}")
         return direction_into

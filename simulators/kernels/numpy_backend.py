@@ -15,7 +15,6 @@ from diffbounds.simulators.kernels._math import build
 
 # uint64 arithmetic wraps by design; the unused branch of a vectorized ``where`` may divide by
 # zero. Non-finite *results* are caught by the sampler's output check.
-_QMAX = 2.0**62
 _IGNORE = dict(over="ignore", divide="ignore", invalid="ignore")
 
 
@@ -31,8 +30,8 @@ def math_for(dtype: str) -> SimpleNamespace:
         log=np.log,
         sqrt=np.sqrt,
         exp=np.exp,
+        cos=np.cos,
         vectorized=True,
-        quantize=lambda v: np.floor(np.clip(v, -_QMAX, _QMAX)).astype(np.int64).astype(np.uint64),
     )
     return build(lib)
 
