@@ -19,65 +19,11 @@ import pytest
 
 from diffbounds.simulators import GaussianMixture, sample, schedule
 from diffbounds.simulators import samplers as S
+from tests.simulators._sampler_oracle import MU0, V0, affine, gauss_score, gaussian_recursion
 
 MU0, V0 = 0.7, 0.3
 GAUSS = GaussianMixture([1.0], [MU0], [V0])
 TIMES = schedule.exponential(4.0, 0.05, 12)
-
-
-def _sig2(t):
-    return 1.0 - math.exp(-2.0 * t)
-
-
-def _marg(t):
-    """(μ_t, v_t) of the OU marginal of N(MU0, V0)."""
-    return math.exp(-t) * MU0, math.exp(-2 * t) * V0 + _sig2(t)
-
-
-def _affine(name, t, tn):
-    """(A, B, c) of x′ = A x + B + c ξ for the Gaussian target, derived from each formula with
-    ŝ(x, s) = −(x − μ_s)/v_s = −x/v_s + μ_s/v_s."""
-    h = t - tn
-    mu, v = _marg(t)
-    p, q = -1.0 / v, mu / v  # ŝ(x, t) = p x + q
-    e = math.exp(h)
-    if name == "exponential_integrator":
-        b = 2.0 * (e - 1.0)
-        return e + b * p, b * q, math.sqrt(e * e - 1.0)
-    if name == "euler_maruyama":
-        return 1.0 + h + 2.0 * h * p, 2.0 * h * q, math.sqrt(2.0 * h)
-    if name == "pf_euler":
-        return 1.0 + h + h * p, h * q, 0.0
-    if name == "pf_heun":
-        mun, vn = _marg(tn)
-        pn, qn = -1.0 / vn, mun / vn
-        # d1 = (1 + p) x + q; x̃ = x + h d1; d2 = (1 + pn) x̃ + qn
-        A1, B1 = 1.0 + p, q
-        At, Bt = 1.0 + h * A1, h * B1
-        A2, B2 = (1.0 + pn) * At, (1.0 + pn) * Bt + qn
-        return 1.0 + 0.5 * h * (A1 + A2), 0.5 * h * (B1 + B2), 0.0
-    if name == "ddim":
-        st, sn = math.sqrt(_sig2(t)), math.sqrt(_sig2(tn))
-        b = e * st * st - st * sn
-        return e + b * p, b * q, 0.0
-    if name == "ancestral":
-        b = e - 1.0 / e
-        c2 = (1.0 - math.exp(-2 * h)) * _sig2(tn) / _sig2(t)
-        return e + b * p, b * q, math.sqrt(c2)
-    raise KeyError(name)
-
-
-def gaussian_recursion(name, times, m=0.0, var=1.0):
-    """(mean, variance) of the chain's output for the Gaussian target (hand-derived)."""
-    for k in range(len(times) - 1):
-        A, B, c = _affine(name, float(times[k]), float(times[k + 1]))
-        m, var = A * m + B, A * A * var + c * c
-    return m, var
-
-
-def _gauss_score(x, t):
-    mu, v = _marg(t)
-    return -(x - mu) / v
 
 
 def test_builtin_names():
@@ -129,8 +75,8 @@ def test_step_is_mean_map_plus_noise(name):
     x = np.linspace(-3, 3, 7)[:, None]
     xi = np.linspace(-1, 1, 7)[:, None]
     for k in (0, 5, len(TIMES) - 2):
-        A, B, c = _affine(name, float(TIMES[k]), float(TIMES[k + 1]))
-        got = smp.step(x, _gauss_score, TIMES, k, lambda r: xi)
+        A, B, c = affine(name, float(TIMES[k]), float(TIMES[k + 1]))
+        got = smp.step(x, gauss_score, TIMES, k, lambda r: xi)
         np.testing.assert_allclose(got, A * x + B + c * xi, rtol=1e-13, atol=1e-13)
         assert smp.noise_scales(TIMES)[k] == pytest.approx(c, rel=1e-13, abs=0)
         assert smp.deterministic == (c == 0.0)
