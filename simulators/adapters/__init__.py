@@ -3,6 +3,8 @@
 * ``adapters.diffusers``: diffusers schedulers (``SchedulerMixin``: ``set_timesteps``,
   ``scale_model_input``, ``step``) fed the exact or perturbed mixture score converted to the
   scheduler's prediction type (epsilon / v_prediction / sample).
+* ``adapters.kdiffusion``: k-diffusion-style sampler functions ``sample_x(model, x, sigmas,
+  ...)`` fed the exact denoiser D(x, σ) in the variance-exploding parametrisation.
 
 The submodules import their library lazily; without it they raise an ImportError that says
 which extra to install (``pip install 'diffbounds[diffusers]'``). Nothing here is imported by
