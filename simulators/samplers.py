@@ -281,8 +281,9 @@ BUILTINS = {cls.name: cls for cls in (ExponentialIntegrator, EulerMaruyama, Prob
 
 
 def get_sampler(sampler):
-    """Resolve ``sampler`` (a built-in name, a :class:`Sampler`, an object with a ``step``
-    method of the contract, or a plain callable) to an object with ``step``.
+    """Resolve ``sampler`` (a built-in name, a :class:`Sampler`, an object with a method
+    ``step(x, score, times, k, noise)`` of the contract, or a plain callable
+    ``step(x, score, t, t_next, noise)``) to an object with ``step``.
 
     Raises
     ------
@@ -301,10 +302,15 @@ def get_sampler(sampler):
         return sampler()
     if isinstance(sampler, (Sampler, CallableSampler)):
         return sampler
-    if hasattr(sampler, "step") and hasattr(sampler, "mean_map") and \
-            hasattr(sampler, "noise_scales"):
+    if callable(getattr(sampler, "step", None)):
+        # an object with the contract's step(x, score, times, k, noise) (e.g. a Gaussian-step
+        # sampler not derived from Sampler, or adapters.diffusers.DiffusersSampler)
         return sampler
     return CallableSampler(sampler)
+
+
+def _name(obj) -> str:
+    return str(getattr(obj, "name", type(obj).__name__))
 
 
 def is_default(sampler) -> bool:
@@ -372,7 +378,7 @@ def run(sampler, model, n, d, times, *, seed=0, dtype="float64", x_init=None, ca
         return score
 
     n_steps = len(times) - 1
-    with progress_bar(progress, n_steps, desc=f"sample[{step_obj.name}]") as bar:
+    with progress_bar(progress, n_steps, desc=f"sample[{_name(step_obj)}]") as bar:
         for k in range(n_steps):
             noise = _noise_source(seed, n, d, k, particle_offset)
             Y = np.asarray(step_obj.step(X, make_score(k), times, k, noise), dtype=np.float64)
@@ -388,6 +394,6 @@ def run(sampler, model, n, d, times, *, seed=0, dtype="float64", x_init=None, ca
     if bad.any():
         raise FloatingPointError(
             f"sample: {int(bad.sum())} of {n} particles ended non-finite "
-            f"(sampler={step_obj.name!r}, dtype={dtype!r}); check the sampler, score and "
+            f"(sampler={_name(step_obj)!r}, dtype={dtype!r}); check the sampler, score and "
             "schedule, or use float64")
     return X

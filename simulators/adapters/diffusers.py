@@ -37,7 +37,7 @@ from scipy import special
 
 from diffbounds.simulators.adapters import require
 
-__all__ = ["run_scheduler", "scheduler_times", "prediction_from_score", "PushforwardLaw",
+__all__ = ["DiffusersSampler", "run_scheduler", "scheduler_times", "prediction_from_score", "PushforwardLaw",
            "pushforward_law", "ou_time"]
 
 _PREDICTIONS = ("epsilon", "sample", "v_prediction")
@@ -122,7 +122,8 @@ def run_scheduler(scheduler, score, n, num_inference_steps, *, seed=0, dim=None,
         Extra keyword arguments of ``scheduler.step`` (e.g. ``eta`` for DDIM).
     float64 : bool
         Cast the scheduler's float32 buffers (ᾱ, σ) to float64 after ``set_timesteps`` (default),
-        so that its arithmetic is float64 like the state; False runs it as shipped (its
+        so that its arithmetic is float64 like the state, and scale the start by √(σ₀² + 1) in
+        float64 instead of the float32 ``init_noise_sigma``; False runs it as shipped (its
         coefficients then carry float32 rounding, ~1e-7 relative).
 
     Returns
@@ -165,7 +166,12 @@ def run_scheduler(scheduler, score, n, num_inference_steps, *, seed=0, dim=None,
     if float64:
         _as_float64(scheduler, torch)
     gen = torch.Generator().manual_seed(seed)
-    x = torch.from_numpy(x0.copy()) * float(scheduler.init_noise_sigma)
+    init = float(scheduler.init_noise_sigma)
+    if float64 and init != 1.0:
+        # the float32 init_noise_sigma = √(σ₀² + 1) recomputed from the float64 σ₀, so that the
+        # first model input is exactly the VP start (rounding amplified up to ~300× measured)
+        init = math.exp(float(taus[0]))
+    x = torch.from_numpy(x0.copy()) * init
     kw = dict(step_kwargs or {})
     for i, t in enumerate(scheduler.timesteps):
         xin = scheduler.scale_model_input(x, t).double().numpy()
@@ -234,3 +240,71 @@ def pushforward_law(run, *, nodes: int = 20001, z_max: float = 7.0,
         raise ValueError("run: the sampler's map is not strictly increasing on the nodes "
                          "(stochastic or non-monotone): estimate its law by Monte Carlo")
     return PushforwardLaw(z, y, float(2.0 * special.ndtr(-z_max)))
+
+
+class DiffusersSampler:
+    """A diffusers scheduler as a sampler of ``simulators.sample`` (the generic NumPy path).
+
+    ``sampler = DiffusersSampler(scheduler, K)``; ``sample(score, n, sampler.times,
+    sampler=sampler)``. ``times`` are the OU times of the scheduler's timesteps followed by 0
+    (``scheduler_times``); the state of ``sample`` is the VP state x at times[k], handed to the
+    scheduler in its own parametrisation (× √(1 + σ_k²) for variance-exploding schedulers,
+    whose ``init_noise_sigma`` ≠ 1) and read back after each ``scheduler.step``. Multistep
+    schedulers keep their history inside the scheduler object, so one instance runs one chain
+    (it is reset by ``set_timesteps`` at the first step). Stochastic steps use DDIM's
+    ``variance_noise`` = the generic path's draw 0 when the scheduler accepts it, else a
+    ``torch.Generator`` seeded with ``seed`` (batch-size dependent). Not of the Gaussian-step
+    form in general (``gaussian_step`` False): exact laws via ``pushforward_law``.
+    """
+
+    gaussian_step = False
+    deterministic = False
+
+    def __init__(self, scheduler, num_inference_steps: int, *, seed: int = 0,
+                 float64: bool = True, step_kwargs=None):
+        if not (hasattr(scheduler, "set_timesteps") and hasattr(scheduler, "step")):
+            raise TypeError("scheduler: expected a diffusers scheduler (set_timesteps, step)")
+        self.torch = _torch()
+        self.scheduler = scheduler
+        self.K = int(num_inference_steps)
+        if self.K < 1:
+            raise ValueError(f"num_inference_steps: must be >= 1, got {num_inference_steps}")
+        self.seed, self.float64 = int(seed), bool(float64)
+        self.step_kwargs = dict(step_kwargs or {})
+        self.times = scheduler_times(scheduler, self.K)
+        self.name = f"diffusers.{type(scheduler).__name__}"
+        self._ve = float(scheduler.init_noise_sigma) != 1.0
+
+    def _scale(self, k):
+        """x_sched / x_VP at step k (k = K: the output, at ᾱ = 1)."""
+        if not self._ve:
+            return 1.0
+        return math.sqrt(1.0 + math.expm1(2.0 * float(self.times[k])))
+
+    def step(self, x, score, times, k, noise):
+        torch, sch = self.torch, self.scheduler
+        if k == 0:
+            sch.set_timesteps(self.K)
+            if self.float64:
+                _as_float64(sch, torch)
+            self._gen = torch.Generator().manual_seed(self.seed)
+        if len(times) != len(self.times) or np.any(np.asarray(times) != self.times):
+            raise ValueError("times: run a DiffusersSampler on its own grid (sampler.times)")
+        t = sch.timesteps[k]
+        xs = torch.from_numpy(np.asarray(x, dtype=np.float64) * self._scale(k))
+        xin = sch.scale_model_input(xs, t).double().numpy()
+        tau = float(times[k])
+        out = prediction_from_score(score(xin, tau), xin, tau, sch.config.prediction_type)
+        kw = dict(self.step_kwargs)
+        import inspect
+
+        params = inspect.signature(sch.step).parameters
+        if "variance_noise" in params and kw.get("eta", 0.0):
+            kw["variance_noise"] = torch.from_numpy(noise(0))
+        else:
+            kw["generator"] = self._gen
+        prev = sch.step(torch.from_numpy(out), t, xs, **kw).prev_sample.double().numpy()
+        return prev / self._scale(k + 1)
+
+    def __repr__(self):
+        return f"DiffusersSampler({type(self.scheduler).__name__}, {self.K})"

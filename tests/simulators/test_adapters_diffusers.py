@@ -124,3 +124,18 @@ def test_missing_extra_message():
 
     with pytest.raises(ImportError, match=r"pip install 'diffbounds\[diffusers\]'"):
         require("diffbounds_no_such_module_xyz", "diffusers")
+
+
+@pytest.mark.parametrize("make", [_ddim, diffusers.EulerDiscreteScheduler,
+                                  diffusers.DPMSolverMultistepScheduler],
+                         ids=["DDIM", "Euler", "DPM"])
+def test_scheduler_on_the_generic_path_equals_direct_run(make):
+    """sample(..., sampler=DiffusersSampler(...)) is the same computation as run_scheduler
+    (same start, same steps): equal to rounding of the VE rescaling (1e-12)."""
+    smp = A.DiffusersSampler(make(), 15)
+    x = sample(MIX, 300, smp.times, seed=6, sampler=smp)
+    y = A.run_scheduler(make(), MIX, 300, 15, seed=6)
+    assert np.max(np.abs(x - y)) < 1e-12
+    with pytest.raises(ValueError, match="not of the form"):
+        from diffbounds.simulators.law1d import output_law
+        output_law(MIX, smp.times, sampler=smp)
