@@ -37,8 +37,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-
-from diffbounds import bounds
 from diffbounds.claims.verdict import (
     FAILS,
     HOLDS,
@@ -54,7 +52,10 @@ from diffbounds.simulators import GaussianMixture, perturbed_score, schedule
 from diffbounds.simulators import samplers as _samplers
 from diffbounds.simulators.law1d import output_law
 
-__all__ = ["ORDER_TOLERANCE", "OrderResult", "PropagationResult", "sampler_order", "quantile_propagation",
+from diffbounds import bounds
+
+__all__ = ["ORDER_TOLERANCE", "OrderResult", "PropagationResult", "sampler_order",
+           "quantile_propagation",
            "BIMODAL_1D", "DEFAULT_N_GRID", "B4_KEY", "B6_SCORE_KEY"]
 
 #: the bimodal 1-D mixture of the propagation claims (claims._propagation_common.MIXTURE_1D)

@@ -20,8 +20,9 @@ Strategies (need ``hypothesis``): ``mixtures``, ``seeds``, ``diffusion_times`` f
 
 from __future__ import annotations
 
-__all__ = ["assert_sampler_order", "assert_quantile_propagation", "mixtures", "seeds",
-           "diffusion_times"]
+# the strategies are resolved lazily by __getattr__ (hypothesis is optional)
+__all__ = ["assert_sampler_order", "assert_quantile_propagation",  # noqa: F822
+           "mixtures", "seeds", "diffusion_times"]
 
 
 def assert_sampler_order(sampler, expected: float | None = None, *, mixture=None,

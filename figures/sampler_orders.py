@@ -16,7 +16,6 @@ are the change at doubled spacing / halved node count.
 from __future__ import annotations
 
 import numpy as np
-
 from diffbounds.figures import _style
 
 NAME = "sampler_orders"
@@ -82,7 +81,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
         ax = fig.subplots(1, 1)
         styles = [(c, "o-") for c in _style.PALETTE[:len(built)]]
         styles += [("black", "s--"), ("0.45", "^--"), ("0.65", "D--")]
-        for (label, s), (color, fmt) in zip(series.items(), styles):
+        for (label, s), (color, fmt) in zip(series.items(), styles, strict=False):
             ax.errorbar(s["x"], s["tv"], yerr=s["unc"], fmt=fmt, color=color, ms=3.5,
                         label=f"{label}: order {s['order']:.2f} $\\pm$ {s['half_width']:.2f}")
         ref = built["exponential_integrator"]

@@ -1,3 +1,4 @@
+# ruff: noqa: E402
 # ---
 # jupyter:
 #   jupytext:
@@ -21,9 +22,9 @@ QUICK = True  # size parameter: coarser lattices when True
 
 # %%
 import numpy as np
-
 from diffbounds.claims.sampler_order import quantile_propagation, sampler_order
 from diffbounds.simulators import samplers
+
 from diffbounds.testing import assert_sampler_order
 
 SPACING = 0.01 if QUICK else 0.005  # second-order errors reach 5e-5 at N = 320
@@ -93,7 +94,6 @@ except AssertionError as exc:
 # %%
 try:
     import diffusers
-
     from diffbounds.claims.sampler_order import BIMODAL_1D as mix
     from diffbounds.claims.verdict import loglog_slope
     from diffbounds.simulators.adapters import diffusers as A
@@ -102,8 +102,9 @@ try:
     for K in Ks:
         sch = diffusers.DDIMScheduler(clip_sample=False)
         T0 = A.scheduler_times(sch, K)[0]
-        law = A.pushforward_law(lambda z: A.run_scheduler(sch, mix, z.shape[0], K, x_init=z),
-                                nodes=4001, start=mix.at(T0))
+        law = A.pushforward_law(
+            lambda z, sch=sch, K=K: A.run_scheduler(sch, mix, z.shape[0], K, x_init=z),
+            nodes=4001, start=mix.at(T0))
         tvs.append(law.tv(mix))
     slope, half = loglog_slope(Ks, tvs)
     print(f"diffusers DDIM: TV order {-slope:.3f} ± {half:.3f}")

@@ -84,7 +84,7 @@ def _check(args) -> int:
                       args.metric, expected=args.expected)
     print(f"sampler {r.sampler}: {r.metric.upper()} to q_t_stop over N (exact 1-D laws)")
     print(f"{'N':>6}  {r.metric:>12}  {'uncertainty':>12}")
-    for n, d, u in zip(r.N, r.distance, r.uncertainty):
+    for n, d, u in zip(r.N, r.distance, r.uncertainty, strict=True):
         print(f"{int(n):>6}  {d:>12.4e}  {u:>12.2e}")
     target = ("≥ ½ (Lemma B.4, one-sided)" if r.expected is None
               else f"{r.expected:g} (two-sided)")

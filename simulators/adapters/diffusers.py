@@ -33,11 +33,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from diffbounds.simulators.adapters import require
 from scipy import special
 
-from diffbounds.simulators.adapters import require
-
-__all__ = ["DiffusersSampler", "run_scheduler", "scheduler_times", "prediction_from_score", "PushforwardLaw",
+__all__ = ["DiffusersSampler", "run_scheduler", "scheduler_times", "prediction_from_score",
+           "PushforwardLaw",
            "pushforward_law", "ou_time"]
 
 _PREDICTIONS = ("epsilon", "sample", "v_prediction")

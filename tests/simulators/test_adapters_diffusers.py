@@ -27,7 +27,6 @@ pytest.importorskip("diffusers")
 pytest.importorskip("torch")
 
 import diffusers  # noqa: E402
-
 from diffbounds.claims.sampler_order import ORDER_TOLERANCE  # noqa: E402
 from diffbounds.claims.verdict import loglog_slope  # noqa: E402
 from diffbounds.simulators import GaussianMixture, sample  # noqa: E402

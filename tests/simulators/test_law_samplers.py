@@ -1,4 +1,5 @@
-"""Exact 1-D laws (law1d.output_law) and product laws (law_nd.output_law) for every built-in sampler.
+"""Exact 1-D laws (law1d.output_law) and product laws (law_nd.output_law) for every built-in
+sampler.
 
 Oracles and tolerance models:
 - Gaussian target: every built-in chain is Gaussian with the mean and variance of the
@@ -16,12 +17,11 @@ Oracles and tolerance models:
 
 import numpy as np
 import pytest
-from scipy import stats
-
-from diffbounds.simulators import GaussianMixture, sample, schedule
-from diffbounds.simulators import law_nd
+from diffbounds.simulators import GaussianMixture, law_nd, sample, schedule
 from diffbounds.simulators import samplers as S
 from diffbounds.simulators.law1d import _output_law_generic, output_law
+from scipy import stats
+
 from tests.simulators._sampler_oracle import gaussian_recursion
 
 MIX = GaussianMixture([0.3, 0.7], [-2.0, 1.5], [0.05, 0.3])

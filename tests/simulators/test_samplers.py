@@ -16,12 +16,11 @@ import time
 
 import numpy as np
 import pytest
-
 from diffbounds.simulators import GaussianMixture, sample, schedule
 from diffbounds.simulators import samplers as S
+
 from tests.simulators._sampler_oracle import MU0, V0, affine, gauss_score, gaussian_recursion
 
-MU0, V0 = 0.7, 0.3
 GAUSS = GaussianMixture([1.0], [MU0], [V0])
 TIMES = schedule.exponential(4.0, 0.05, 12)
 
