@@ -73,8 +73,30 @@ def test_w2_metric_and_bad_input():
     with pytest.raises(ValueError, match="not of the form"):
         sampler_order(lambda x, s, t, tn, z: x)
     from diffbounds.simulators import GaussianMixture
+    with pytest.raises(ValueError, match="metric: d > 1"):
+        sampler_order("ddim", GaussianMixture([1.0], [[0.0, 0.0]], [1.0]), metric="w2",
+                      expected=1.0)
     with pytest.raises(ValueError, match="mixture: exact laws need d = 1"):
-        sampler_order("ddim", GaussianMixture([1.0], [[0.0, 0.0]], [1.0]))
+        quantile_propagation("ddim", GaussianMixture([1.0], [[0.0, 0.0]], [1.0]))
+
+
+
+def _mix2d():
+    from diffbounds.simulators import GaussianMixture
+
+    return GaussianMixture([0.5, 0.5], [[-2.0, 0.0], [1.5, 0.0]], [0.25, 0.5])
+
+
+def test_monte_carlo_d2_catches_a_wrong_sampler_and_not_a_right_one():
+    """d = 2, Monte Carlo half-space TV lower bound (low power, module docstring): the
+    half-drift sampler's output stays ~0.3 away from the target at every N (no decay: the
+    one-sided B.4 check fails), the exponential integrator's is not judged failing."""
+    grid = (2, 4, 8, 16, 32)
+    bad = sampler_order(HalfDrift(), _mix2d(), N_grid=grid, particles=5000)
+    assert bad.state == "fails", bad.reason
+    good = sampler_order("exponential_integrator", _mix2d(), N_grid=grid, particles=5000)
+    assert good.state != "fails", good.reason
+    assert np.all(good.uncertainty > 0)
 
 
 def test_quantile_propagation_exponential_integrator():
