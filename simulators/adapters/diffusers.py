@@ -36,7 +36,7 @@ import numpy as np
 from diffbounds.simulators.adapters import require
 from scipy import special
 
-__all__ = ["DiffusersSampler", "run_scheduler", "scheduler_times", "prediction_from_score",
+__all__ = ["DDPMGaussianStep", "DiffusersSampler", "run_scheduler", "scheduler_times", "prediction_from_score",
            "PushforwardLaw",
            "pushforward_law", "ou_time"]
 
@@ -308,3 +308,74 @@ class DiffusersSampler:
 
     def __repr__(self):
         return f"DiffusersSampler({type(self.scheduler).__name__}, {self.K})"
+
+
+class DDPMGaussianStep:
+    """``DDPMScheduler``'s step as a sampler of the Gaussian-step form x′ = m_k(x) + c_k ξ, so
+    that ``law1d.output_law(score, s.times, sampler=s)`` gives the exact 1-D law of diffusers'
+    DDPM (and ``sample`` runs it on the generic path with counter-based noise).
+
+    m_k is ``scheduler.step`` without its noise: the step is run with a torch generator and the
+    normal it drew is regenerated from a copy of the generator's state and subtracted;
+    c_k = √(``scheduler._get_variance(t)``) for t > 0 and 0 at t = 0 (diffusers adds no noise
+    there). Uses the private ``_get_variance`` (diffusers 0.42); only
+    ``variance_type="fixed_small"`` (the default) is supported. ``times`` as
+    :class:`DiffusersSampler`; ``clip_sample`` and thresholding act inside m_k.
+    """
+
+    gaussian_step = True
+    deterministic = False
+    score_evaluations = 1
+
+    def __init__(self, scheduler, num_inference_steps: int, *, float64: bool = True):
+        torch = _torch()
+        if type(scheduler).__name__ != "DDPMScheduler":
+            raise TypeError(f"scheduler: expected a DDPMScheduler, got "
+                            f"{type(scheduler).__name__}")
+        if scheduler.config.variance_type != "fixed_small":
+            raise ValueError("scheduler: only variance_type='fixed_small' is supported, got "
+                             f"{scheduler.config.variance_type!r}")
+        self.torch, self.scheduler, self.K = torch, scheduler, int(num_inference_steps)
+        self.times = scheduler_times(scheduler, self.K)
+        if float64:
+            _as_float64(scheduler, torch)
+        self.name = "diffusers.DDPMScheduler"
+        ts = scheduler.timesteps
+        self._c = np.array([math.sqrt(float(scheduler._get_variance(t))) if int(t) > 0 else 0.0
+                            for t in ts])
+
+    def _check(self, times):
+        if len(times) != len(self.times) or np.any(np.asarray(times) != self.times):
+            raise ValueError("times: run a DDPMGaussianStep on its own grid (sampler.times)")
+
+    def noise_scales(self, times):
+        self._check(times)
+        return self._c.copy()
+
+    def mean_map(self, x, score, times, k):
+        from diffusers.utils.torch_utils import randn_tensor
+
+        self._check(times)
+        torch, sch = self.torch, self.scheduler
+        arr = np.asarray(x, dtype=np.float64)
+        flat = arr.reshape(-1, 1) if arr.ndim < 2 else arr
+        t = sch.timesteps[k]
+        tau = float(times[k])
+        out = prediction_from_score(np.asarray(score(flat, tau), dtype=np.float64).reshape(
+            flat.shape), flat, tau, sch.config.prediction_type)
+        gen = torch.Generator().manual_seed(k)
+        state = gen.get_state()
+        prev = sch.step(torch.from_numpy(out), t, torch.from_numpy(flat.copy()),
+                        generator=gen).prev_sample.double()
+        if self._c[k] > 0:
+            z = randn_tensor(prev.shape, generator=torch.Generator().set_state(state),
+                             dtype=prev.dtype)
+            prev = prev - self._c[k] * z
+        return prev.numpy().reshape(arr.shape)
+
+    def step(self, x, score, times, k, noise):
+        m = self.mean_map(x, score, times, k)
+        return m if self._c[k] == 0 else m + self._c[k] * noise(0)
+
+    def __repr__(self):
+        return f"DDPMGaussianStep(DDPMScheduler, {self.K})"
