@@ -145,9 +145,8 @@ def test_ddpm_gaussian_step_exact_law():
     √(β_t (1 − ᾱ_prev)/(1 − ᾱ_t)) (Ho et al. 2020, eq. 7), computed here from the schedule;
     its exact 1-D law agrees (KS, p > 1e-3) with diffusers' own stochastic run
     (``run_scheduler``: diffusers draws the noise) and with the generic path's run."""
-    from scipy import stats
-
     from diffbounds.simulators.law1d import output_law
+    from scipy import stats
 
     sch = diffusers.DDPMScheduler(clip_sample=False)
     s = A.DDPMGaussianStep(sch, 20)
