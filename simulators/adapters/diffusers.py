@@ -36,7 +36,8 @@ import numpy as np
 from diffbounds.simulators.adapters import require
 from scipy import special
 
-__all__ = ["DDPMGaussianStep", "DiffusersSampler", "run_scheduler", "scheduler_times", "prediction_from_score",
+__all__ = ["DDPMGaussianStep", "DiffusersSampler", "run_scheduler", "scheduler_times",
+           "prediction_from_score",
            "PushforwardLaw",
            "pushforward_law", "ou_time"]
 
