@@ -6,7 +6,8 @@ bimodal 1-D mixture (exponential schedule T = 6 → t_stop = 0.01, started from 
 q_{t_stop}). diffusers schedulers (when the ``diffusers`` extra is installed): DDIM
 (clip_sample=False), EulerDiscrete and DPMSolverMultistep with their default 1000-step training
 schedules over K inference steps, exact push-forward laws on quantile nodes started from q at
-the first timestep, TV to the data law (their output is at ᾱ = 1). Legend: the measured order
+the first timestep, TV to the data law (their output is at ᾱ = 1); DDPM (clip_sample=False)
+by ``law1d.output_law`` of ``adapters.diffusers.DDPMGaussianStep``. Legend: the measured order
 (−slope) with its 95% half-width. The Lemma B.4 guide line has slope −½ through the first
 exponential-integrator point (its constant is not the ledger's: a slope guide only).
 Quick size: lattice spacing 0.02 and 4001 quantile nodes (full: 0.01 and 16001); error bars
@@ -67,6 +68,19 @@ def _adapted(quick):
         slope, half = loglog_slope(K_GRID, tv)
         out[label] = dict(x=np.asarray(K_GRID, float), tv=np.asarray(tv), unc=np.asarray(unc),
                           order=-slope, half_width=half)
+    from diffbounds.simulators.law1d import output_law
+
+    tv, unc = [], []
+    spacing = 0.02 if quick else 0.01
+    for K in K_GRID:  # DDPM: exact law of its Gaussian step (adapters.diffusers.DDPMGaussianStep)
+        s = A.DDPMGaussianStep(diffusers.DDPMScheduler(clip_sample=False), K)
+        laws = [output_law(mix, s.times, sampler=s, init=mix.at(float(s.times[0])),
+                           grid={"spacing": h}).tv(mix) for h in (spacing, 2 * spacing)]
+        tv.append(laws[0])
+        unc.append(abs(laws[0] - laws[1]))
+    slope, half = loglog_slope(K_GRID, tv)
+    out["diffusers DDPM"] = dict(x=np.asarray(K_GRID, float), tv=np.asarray(tv),
+                                 unc=np.asarray(unc), order=-slope, half_width=half)
     return out
 
 
@@ -80,7 +94,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
         fig = _style.figure("double", 3.0)
         ax = fig.subplots(1, 1)
         styles = [(c, "o-") for c in _style.PALETTE[:len(built)]]
-        styles += [("black", "s--"), ("0.45", "^--"), ("0.65", "D--")]
+        styles += [("black", "s--"), ("0.45", "^--"), ("0.65", "D--"), ("0.3", "v:")]
         for (label, s), (color, fmt) in zip(series.items(), styles, strict=False):
             ax.errorbar(s["x"], s["tv"], yerr=s["unc"], fmt=fmt, color=color, ms=3.5,
                         label=f"{label}: order {s['order']:.2f} $\\pm$ {s['half_width']:.2f}")

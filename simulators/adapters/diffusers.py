@@ -21,6 +21,10 @@ particle). Noise inside stochastic steps (DDPM, DDIM with η > 0) is drawn by di
 ``torch.Generator`` seeded with ``seed``: reproducible, but, unlike the built-in samplers,
 dependent on the batch size.
 
+Samplers of ``simulators.sample``: :class:`DiffusersSampler` (any scheduler, generic path) and
+:class:`DDPMGaussianStep` (DDPM in the Gaussian-step form, hence exact 1-D laws by
+``law1d.output_law(..., sampler=...)``).
+
 Exact laws of deterministic schedulers in 1-D (``pushforward_law``): the output is T(Z),
 Z ~ N(0, 1), for the scheduler's map T (monotone for these ODE solvers on a 1-D mixture,
 checked), so running the scheduler on quantile nodes z_i = Φ⁻¹(u_i) as particles gives T on a
