@@ -32,7 +32,8 @@ NAMES = sorted(S.BUILTINS)
 @pytest.mark.parametrize("mu, var, times", [
     (0.7, 0.3, schedule.exponential(4.0, 0.05, 12)),
     (-2.0, 0.01, schedule.exponential(8.0, 1e-3, 60)),
-], ids=["wide-12", "narrow-60"])
+    (0.5, 0.2, np.append(schedule.exponential(5.0, 1e-2, 30), 0.0)),
+], ids=["wide-12", "narrow-60", "to-zero-31"])
 def test_gaussian_target_matches_hand_recursion(name, mu, var, times):
     g = GaussianMixture([1.0], [mu], [var])
     law = output_law(g, times, sampler=name)
