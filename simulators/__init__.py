@@ -4,7 +4,7 @@ samplers on NumPy / Numba CPU / Numba CUDA, score errors and metrics.
 Imports no other package of ours. ``numba`` is imported only under ``simulators.kernels``.
 """
 
-from diffbounds.simulators import metrics, rng, schedule
+from diffbounds.simulators import metrics, rng, samplers, schedule
 from diffbounds.simulators.mixture import GaussianMixture
 from diffbounds.simulators.sampler import integrator_coefficients, sample
 from diffbounds.simulators.score_errors import (
@@ -32,4 +32,5 @@ __all__ = [
     "schedule",
     "rng",
     "metrics",
+    "samplers",
 ]

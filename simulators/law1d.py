@@ -366,7 +366,8 @@ def _w2sq_lower_half(law: GridLaw, target) -> float:
 # --------------------------------------------------------------------------- propagation
 
 
-def output_law(score, times, *, grid=None, init=None, progress=False) -> GridLaw:
+def output_law(score, times, *, grid=None, init=None, progress=False,
+               sampler=None) -> GridLaw:
     """Law of the 1-D sampler's output at ``times[-1]`` (no Monte Carlo; module docstring).
 
     Parameters
@@ -388,6 +389,14 @@ def output_law(score, times, *, grid=None, init=None, progress=False) -> GridLaw
         ``max_cells`` (int ≥ 16, default 2_000_000: the largest grid; mass beyond is lost).
     init : optional 1-D GaussianMixture to start from instead of N(0, 1).
     progress : show a tqdm bar over the steps (no-op without tqdm).
+    sampler : None or "exponential_integrator" (default: the paper's step, the path above,
+        unchanged), any built-in name of ``simulators.samplers.BUILTINS`` or a
+        ``samplers.Sampler`` of the Gaussian-step form x′ = m_k(x) + c_k ξ. Step k then remaps
+        the cells through ``sampler.mean_map`` (its score calls at times[k] use the compiled
+        program of step k as above; calls at other times — Heun's at times[k+1] — use the
+        program of that step, or ``model(x, t)`` at times[-1]) and convolves with N(0, c_k²);
+        deterministic samplers (c_k = 0) skip the convolution, so their law is the exact
+        push-forward up to the remap's O(Δ⁴) error per step.
 
     Returns
     -------
@@ -398,8 +407,21 @@ def output_law(score, times, *, grid=None, init=None, progress=False) -> GridLaw
     ------
     ValueError, TypeError
         Bad ``times``, ``grid``, ``init`` or score (named), or a score returning a wrong shape
-        or non-finite values (naming the step).
+        or non-finite values (naming the step); a ``sampler`` not of the Gaussian-step form
+        (a plain callable step, multistep methods with history): use Monte Carlo
+        (``simulators.sample``) for those.
     """
+    from diffbounds.simulators import samplers as _samplers
+
+    if not _samplers.is_default(sampler):
+        smp = _samplers.get_sampler(sampler)
+        if not getattr(smp, "gaussian_step", False):
+            raise ValueError(
+                f"sampler: {smp!r} is not of the form x′ = m_k(x) + c_k ξ with a deterministic "
+                "mean map (a plain step callable, or a method carrying history or injecting "
+                "noise between stages), so its exact law is not computed here; estimate it by "
+                "Monte Carlo with simulators.sample(..., sampler=...)")
+        return _output_law_generic(smp, score, times, grid, init, progress)
     model, times, init, opts = _check_args(score, times, grid, init)
     coefs = integrator_coefficients(times)
     law = GridLaw.from_mixture(init, spacing=opts["spacing"], mass_floor=opts["mass_floor"])
@@ -422,6 +444,56 @@ def output_law(score, times, *, grid=None, init=None, progress=False) -> GridLaw
                     raise ValueError(f"score: returned non-finite values at step {k} (t = {t})")
                 return m
 
+            seg = _segments(M, start, dx, mean_map, compiled=law1d_cpu)
+            seg["_M"], (seg["_S"], seg["_P"]) = M, law1d_cpu.parabolas(M)
+            M, start, lost_k = _deposit(seg, float(M.sum()), dx, c, opts, compiled=law1d_cpu)
+            M, start = _convolve(M, start, dx, c, opts["truncation"],
+                                 parabolas=law1d_cpu.parabolas)
+            law = _trim(GridLaw(M, dx, start, 0.0), opts["mass_floor"])
+            lost += lost_k + law.lost_mass
+            M, start = np.array(law.mass), law.start
+            bar.update(1)
+    return GridLaw(M, dx, start, min(1.0, lost))
+
+
+def _output_law_generic(smp, score, times, grid, init, progress) -> GridLaw:
+    """``output_law`` for a Gaussian-step sampler other than the default (its docstring)."""
+    model, times, init, opts = _check_args(score, times, grid, init)
+    c_all = np.asarray(smp.noise_scales(times), dtype=np.float64)
+    if c_all.shape != (times.size - 1,) or not np.all(np.isfinite(c_all)) or np.any(c_all < 0):
+        raise ValueError(f"sampler: noise_scales must return {times.size - 1} finite values "
+                         f">= 0, got {c_all!r}")
+    law = GridLaw.from_mixture(init, spacing=opts["spacing"], mass_floor=opts["mass_floor"])
+    lost = law.lost_mass
+    M, start, dx = np.array(law.mass), law.start, law.spacing
+    score_at = _score_evaluator(model, times)
+    index = {float(t): j for j, t in enumerate(times[:-1])}
+    from diffbounds.simulators.kernels import law1d_cpu
+
+    with progress_bar(progress, len(c_all), desc=f"output_law[{smp.name}]") as bar:
+        for k, c in enumerate(c_all):
+            def score_fn(y, t, k=k):
+                y = np.asarray(y, dtype=np.float64)
+                flat = np.atleast_1d(y).ravel()
+                j = index.get(float(t))
+                s = (score_at(flat, j, float(t)) if j is not None else
+                     np.asarray(model(flat[:, None], float(t)), dtype=np.float64))
+                if s.shape != (flat.size, 1):
+                    raise ValueError(f"score: returned shape {s.shape} at step {k} (t = {t}), "
+                                     f"expected {(flat.size, 1)}")
+                if not np.all(np.isfinite(s)):
+                    raise ValueError(f"score: returned non-finite values at step {k} "
+                                     f"(t = {t})")
+                return s[:, 0].reshape(y.shape)
+
+            def mean_map(x, k=k, score_fn=score_fn):
+                m = np.asarray(smp.mean_map(x, score_fn, times, k), dtype=np.float64)
+                if m.shape != x.shape or not np.all(np.isfinite(m)):
+                    raise ValueError(f"sampler: mean_map returned a wrong shape or non-finite "
+                                     f"values at step {k} (t = {times[k]})")
+                return m
+
+            c = float(c)
             seg = _segments(M, start, dx, mean_map, compiled=law1d_cpu)
             seg["_M"], (seg["_S"], seg["_P"]) = M, law1d_cpu.parabolas(M)
             M, start, lost_k = _deposit(seg, float(M.sum()), dx, c, opts, compiled=law1d_cpu)

@@ -254,8 +254,8 @@ class ExponentialIntegrator:
     The protocol a sampler of the form x′ = m_k(x) + c_k ξ implements to give product laws:
     ``mean_map(x, score, times, k)`` (m_k applied to points x of any shape, with the score as a
     callable ``score(x, t)``) and ``noise_scales(times)`` (c_k, shape (N,)). The orthogonal
-    recursion only calls these, so another such sampler plugs in; the 1-D factor comes from
-    ``law1d.output_law``, which today runs this integrator only.
+    recursion only calls these, so another such sampler plugs in (``simulators.samplers``'
+    built-ins do); the 1-D factor comes from ``law1d.output_law(..., sampler=...)``.
     """
 
     name = "exponential"
@@ -672,7 +672,10 @@ def output_law(score, times, *, sampler=None, direction=None, grid=None) -> Prod
     score : GaussianMixture (its exact score), MixtureScore, or a ``perturbed_score`` of such a
         mixture with region "halfspace" (normal ±v) or "none" and a fixed direction ±v.
     times : decreasing diffusion times T = times[0] > … > times[-1] = t_stop (as ``sample``).
-    sampler : None or ``ExponentialIntegrator()`` (the only one today; see its docstring).
+    sampler : None or ``ExponentialIntegrator()`` (default), or any sampler of the Gaussian-step
+        form from ``simulators.samplers`` (a built-in name or a ``Sampler``): the 1-D factor is
+        ``law1d.output_law(..., sampler=...)`` and the orthogonal recursion uses its
+        ``mean_map`` and ``noise_scales``.
     direction : optional unit v of the mixture's line (needed only to choose it when all means
         coincide; default the error's direction, else e₁).
     grid : passed to ``law1d.output_law`` for the 1-D factor.
@@ -688,14 +691,20 @@ def output_law(score, times, *, sampler=None, direction=None, grid=None) -> Prod
     a product law (why is said), bad times, or an unknown sampler.
     """
     times = _check_times(times)
-    if sampler is None:
-        sampler = ExponentialIntegrator()
-    if not isinstance(sampler, ExponentialIntegrator):
-        raise ValueError(f"sampler: the 1-D factor (law1d.output_law) supports only the "
-                         f"exponential integrator today, got {type(sampler).__name__}")
+    from diffbounds.simulators import samplers as _samplers
+
+    if sampler is None or isinstance(sampler, ExponentialIntegrator) or \
+            _samplers.is_default(sampler):
+        sampler, line_sampler = ExponentialIntegrator(), None
+    else:
+        sampler = _samplers.get_sampler(sampler)
+        if not getattr(sampler, "gaussian_step", False):
+            raise ValueError(f"sampler: {sampler!r} is not of the form x′ = m_k(x) + c_k ξ, so "
+                             "no product law is computed; use Monte Carlo (simulators.sample)")
+        line_sampler = sampler
     sep = _separate(score, direction)
     factors = sep.factors
-    line = _output_law_1d(sep.line_score, times, grid=grid)
+    line = _output_law_1d(sep.line_score, times, grid=grid, sampler=line_sampler)
     if factors.dim == 1:
         return ProductLaw(line, factors.direction, np.zeros(1), 1.0)
     mean, var = _perp_recursion(sep, times, sampler)

@@ -75,7 +75,7 @@ def initial_noise(seed: int, n: int, d: int, dtype="float64", particle_offset: i
 
 
 def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=None,
-           callback=None, progress=False, dim=None):
+           callback=None, progress=False, dim=None, sampler="exponential_integrator"):
     """Run the DDPM sampler and return the (n, d) array of final states at ``times[-1]``.
 
     Parameters
@@ -97,6 +97,11 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
     progress : show a tqdm bar over steps (no-op without tqdm).
     dim : the dimension, needed only for a plain callable without a ``dim`` attribute and
         without ``x_init``.
+    sampler : "exponential_integrator" (default: this module's path, unchanged), another
+        built-in name of ``simulators.samplers.BUILTINS``, a ``samplers.Sampler`` or a callable
+        ``step(x, score, t, t_next, noise)`` (the contract in ``simulators.samplers``). Any
+        other than the default runs on the generic vectorized NumPy path
+        (``samplers.run``) whatever ``backend`` says, the score called as ``model(x, t)``.
 
     Raises
     ------
@@ -107,6 +112,9 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
     FloatingPointError
         Particles that ended non-finite.
     """
+    from diffbounds.simulators import samplers as _samplers
+
+    generic = None if _samplers.is_default(sampler) else _samplers.get_sampler(sampler)
     model = as_score_model(score)
     n = check_int("n", n, 1)
     times = _check_times(times)
@@ -130,6 +138,9 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
     if d is None:
         raise ValueError("dim: a plain callable score needs dim= (or x_init) to know d")
     d = check_int("dim", d, 1)
+    if generic is not None:
+        return _samplers.run(generic, model, n, d, times, seed=seed, dtype=dtype, x_init=x_init,
+                             callback=callback, progress=progress)
 
     impl = get_backend(backend)
     X = (np.array(x_init, dtype=dtype) if x_init is not None

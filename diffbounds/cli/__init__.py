@@ -14,11 +14,12 @@ from diffbounds.cli import bounds as _cli_bounds
 from diffbounds.cli import figures as _cli_figures
 from diffbounds.cli import hunt as _cli_hunt
 from diffbounds.cli import ledger as _cli_ledger
+from diffbounds.cli import sampler as _cli_sampler
 from diffbounds.cli import sweep as _cli_sweep
 from diffbounds.cli import verify as _cli_verify
 
 _COMMANDS = (_cli_verify, _cli_bench, _cli_bounds, _cli_sweep, _cli_figures, _cli_ledger,
-             _cli_hunt)
+             _cli_hunt, _cli_sampler)
 
 
 def build_parser() -> argparse.ArgumentParser:
