@@ -1,16 +1,16 @@
 """Where a figure's data come from: the result store when it holds the claim, else a run.
 
-``store``: a path, None (the default store ``results/diffbounds.sqlite`` if it exists) or False
-(never read a store). ``claims.store`` is imported lazily, so figures work without it.
+``store``: a path, None (the default store shared with ``diffbounds sweep``:
+``$DIFFBOUNDS_STORE`` or ``./results/diffbounds.sqlite`` in the working directory, if it exists)
+or False (never read a store). ``claims.store`` is imported lazily, so figures work without it.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from diffbounds.figures._style import REPO
-
-DEFAULT_STORE = REPO / "results" / "diffbounds.sqlite"
+from diffbounds._paths import default_store
 
 #: the full-size sweep (``sweeps/NAME.toml``) behind each claim's figure
 FIGURE_SWEEPS = {
@@ -25,10 +25,11 @@ class FigureDataUnavailable(RuntimeError):
     """A figure's claim is not registered (yet) and no store holds its results."""
 
 
-def store_path(store) -> Path | None:
+def store_path(store: str | os.PathLike | bool | None) -> Path | None:
+    """The store to read: ``store`` itself, the default store if it exists, or None."""
     if store is False:
         return None
-    path = Path(DEFAULT_STORE if store is None else store)
+    path = default_store() if store is None else Path(store)
     if not path.exists():
         if store is not None:
             raise ValueError(f"store: no result store at {path}")

@@ -21,6 +21,8 @@ from pathlib import Path
 import matplotlib as mpl
 import numpy as np
 
+from diffbounds._paths import FIGURES as FIGURES_DIR
+from diffbounds._paths import default_figures_dir
 from diffbounds.claims.verdict import jsonable
 
 #: widths of a single and a double column, in inches
@@ -68,8 +70,11 @@ RC = {
 }
 
 PACKAGES = ("numpy", "scipy", "sympy", "matplotlib", "numba", "pot", "hypothesis")
+#: the folder holding the package's source: the checkout's root in an editable install, the
+#: installed ``diffbounds`` package otherwise (never written to)
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUTDIR = REPO / "figures" / "output"
+#: the default output folder, relative to the working directory (``diffbounds._paths``)
+DEFAULT_OUTDIR = FIGURES_DIR
 
 
 @contextlib.contextmanager
@@ -124,7 +129,10 @@ def statement_label(*keys) -> str:
 
 # ------------------------------------------------------------------------- provenance
 def git_commit() -> str | None:
-    """HEAD of the repository, with '-dirty' when tracked files differ from it."""
+    """HEAD of the checkout, with '-dirty' when tracked files differ from it; None when the
+    code is not running from a checkout (an installed wheel)."""
+    if not (REPO / "pyproject.toml").is_file():
+        return None
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
                               text=True, timeout=10, check=True).stdout.strip()
@@ -183,11 +191,14 @@ def _cell(v):
 
 
 def save(fig, name: str, data: dict, provenance: dict, outdir=None) -> dict:
-    """Write ``NAME.{pdf,png,csv,json}`` into ``outdir`` (default figures/output/).
+    """Write ``NAME.{pdf,png,csv,json}`` into ``outdir``.
+
+    The default folder is ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/`` in the working
+    directory (``diffbounds._paths.default_figures_dir``), never the installed package.
 
     Returns ``{"pdf": path, "png": path, "csv": path, "json": path}``.
     """
-    out = Path(outdir) if outdir is not None else DEFAULT_OUTDIR
+    out = Path(outdir) if outdir is not None else default_figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     paths = {ext: out / f"{name}.{ext}" for ext in ("pdf", "png", "csv", "json")}
     with style():

@@ -17,7 +17,9 @@ from diffbounds.figures import _style
 
 NAME = "throughput"
 COLUMNS = ("backend", "dtype", "n", "seconds", "throughput", "ratio_to_numpy")
-REPORT = _style.REPO / "benchmarks" / "RESULTS.json"
+#: the bundled report, package data of ``diffbounds.benchmarks`` (``benchmarks/`` is beside
+#: ``figures/`` both in the checkout and in an installed wheel)
+REPORT = Path(__file__).resolve().parent.parent / "benchmarks" / "RESULTS.json"
 
 
 def _report(quick, report):
