@@ -173,7 +173,7 @@ class Statement:
             arrays.append(a)
         scalar = all(a.ndim == 0 for a in arrays)
         try:
-            arrays = np.broadcast_arrays(*arrays) if arrays else []
+            arrays = list(np.broadcast_arrays(*arrays)) if arrays else []
         except ValueError as exc:
             raise ValueError(f"evaluate {self.key}: the array values do not broadcast: {exc}"
                              ) from exc

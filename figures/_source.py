@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from diffbounds._paths import default_store
 
@@ -25,7 +26,7 @@ class FigureDataUnavailable(RuntimeError):
     """A figure's claim is not registered (yet) and no store holds its results."""
 
 
-def store_path(store: str | os.PathLike | bool | None) -> Path | None:
+def store_path(store: str | os.PathLike | Literal[False] | None) -> Path | None:
     """The store to read: ``store`` itself, the default store if it exists, or None."""
     if store is False:
         return None

@@ -1,9 +1,12 @@
 """One house style for every figure, and the writer of its four files.
 
 Serif text from matplotlib's bundled fonts (STIX for maths, DejaVu Serif as fallback: no system
-fonts needed), paper widths (3.25 in single column, 6.75 in double column), 8–9 pt, and the
+fonts needed), sized for the NeurIPS text width (single column, 5.5 in; half-width panels
+2.7 in) so that figures print at 100 %: every font is at least ``MIN_FONT_PT`` = 7 pt at that
+size. Legends go outside the axes (``legend_outside``), never over data; parameters go in the
+caption (``provenance(caption=...)``, shown by the gallery), not in titles. Colours are the
 Okabe–Ito colour-blind-safe palette. ``save`` writes ``NAME.pdf``, ``NAME.png``, ``NAME.csv``
-(the plotted data) and ``NAME.json`` (provenance) to the output folder.
+(the plotted data) and ``NAME.json`` (provenance and caption) to the output folder.
 """
 
 from __future__ import annotations
@@ -17,17 +20,24 @@ import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
+from cycler import cycler
+
+from matplotlib.figure import Figure
 
 from diffbounds._paths import FIGURES as FIGURES_DIR
 from diffbounds._paths import default_figures_dir
 from diffbounds.claims.verdict import jsonable
 
-#: widths of a single and a double column, in inches
-SINGLE = 3.25
-DOUBLE = 6.75
+#: the NeurIPS text width (the paper is single column) and a half-width panel, in inches
+FULL = 5.5
+HALF = 2.7
+WIDTHS = {"full": FULL, "half": HALF}
+#: the smallest font size at print size, in points
+MIN_FONT_PT = 7.0
 
 #: Okabe & Ito (2008), "Color Universal Design": colour-blind-safe, print-safe order
 OKABE_ITO = {
@@ -42,13 +52,13 @@ RC = {
     "font.serif": ["STIXGeneral", "DejaVu Serif"],
     "mathtext.fontset": "stix",
     "font.size": 8,
-    "axes.titlesize": 8.5,
+    "axes.titlesize": 8,
     "axes.labelsize": 8,
     "legend.fontsize": 7,
     "xtick.labelsize": 7,
     "ytick.labelsize": 7,
-    "figure.titlesize": 9,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "figure.titlesize": 8,
+    "axes.prop_cycle": cycler(color=PALETTE),
     "axes.linewidth": 0.6,
     "lines.linewidth": 1.2,
     "lines.markersize": 4,
@@ -84,15 +94,63 @@ def style():
         yield
 
 
-def figure(width: str | float = "single", height: float | None = None, **kwargs):
-    """A new figure (``matplotlib.figure.Figure``, no pyplot state) of a paper width."""
-    from matplotlib.figure import Figure
+def figure(width: str | float = "full", height: float | None = None, **kwargs: Any) -> Figure:
+    """A new figure (``matplotlib.figure.Figure``, no pyplot state) at print size.
 
-    w = {"single": SINGLE, "double": DOUBLE}.get(width, width)
-    if not isinstance(w, (int, float)):
-        raise ValueError(f"width: 'single', 'double' or inches, got {width!r}")
-    h = w * 0.72 if height is None else height
+    Parameters
+    ----------
+    width : {"full", "half"} or float
+        ``"full"`` = the NeurIPS text width (5.5 in), ``"half"`` = a half-width panel (2.7 in),
+        or a width in inches.
+    height : float, optional
+        Height in inches (default: 0.62 × width).
+    **kwargs
+        Passed to ``matplotlib.figure.Figure``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With the constrained layout engine (so ``legend_outside`` can make room).
+
+    Raises
+    ------
+    ValueError
+        If ``width`` is neither a known name nor a positive number.
+
+    Examples
+    --------
+    >>> from diffbounds.figures._style import figure
+    >>> figure("half").get_size_inches().round(3).tolist()
+    [2.7, 1.674]
+    """
+    if isinstance(width, str):
+        if width not in WIDTHS:
+            raise ValueError(f"width: one of {sorted(WIDTHS)} or inches, got {width!r}")
+        w = WIDTHS[width]
+    elif isinstance(width, (int, float)) and not isinstance(width, bool) and width > 0:
+        w = float(width)
+    else:
+        raise ValueError(f"width: one of {sorted(WIDTHS)} or inches, got {width!r}")
+    h = w * 0.62 if height is None else height
     return Figure(figsize=(w, h), layout="constrained", **kwargs)
+
+
+def legend_outside(fig: Figure, axes: Any = None, *, loc: str = "outside lower center",
+                   ncols: int | None = None, **kwargs: Any) -> Any:
+    """One figure legend outside every axes (so it can cover no data), from the labelled
+    artists of ``axes`` (default: all axes), duplicates by label dropped.
+
+    ``loc`` is one of matplotlib's ``"outside ..."`` locations (constrained layout makes room).
+    Returns the ``matplotlib.legend.Legend``.
+    """
+    handles: dict[str, Any] = {}
+    for ax in (fig.axes if axes is None else np.atleast_1d(axes).ravel()):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    n = len(handles)
+    if ncols is None:
+        ncols = n if n <= 3 else 2
+    return fig.legend(list(handles.values()), list(handles), loc=loc, ncols=ncols, **kwargs)
 
 
 def plain_log_ticks(ax, axis="x", values=None):
@@ -143,8 +201,9 @@ def git_commit() -> str | None:
         return None
 
 
-def versions() -> dict:
-    out = {"python": platform.python_version()}
+def versions() -> dict[str, str | None]:
+    """Versions of Python and of the packages that shape a figure (None if not installed)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)
@@ -153,11 +212,14 @@ def versions() -> dict:
     return out
 
 
-def provenance(name: str, *, parameters: dict, source: str, seeds=None,
-               statements=(), claim: str | None = None, **extra) -> dict:
-    """The JSON provenance of one figure: what was plotted, from where, with what."""
+def provenance(name: str, *, parameters: dict, source: str | dict, seeds: Any = None,
+               statements: Any = (), claim: str | list[str] | None = None,
+               caption: str | None = None, **extra: Any) -> dict:
+    """The JSON provenance of one figure: what was plotted, from where, with what, and its
+    caption (the parameters a reader needs, kept out of the titles)."""
     return jsonable({
-        "figure": name, "claim": claim, "statements": list(statements), "source": source,
+        "figure": name, "caption": caption, "claim": claim, "statements": list(statements),
+        "source": source,
         "parameters": parameters, "seeds": seeds, "versions": versions(),
         "commit": git_commit(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), **extra,

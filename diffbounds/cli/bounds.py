@@ -132,7 +132,7 @@ def _cmd_table(args) -> int:
         cols, rows = table_rows(keys, soft=not args.full_logs)
         payload = []
         for r in rows:
-            cells = {}
+            cells: dict[str, dict[str, Any] | None] = {}
             for name, c in r["cells"].items():
                 if c is None:
                     cells[name] = None
@@ -219,24 +219,28 @@ def _cmd_compare(args) -> int:
 
 
 def _plot(path, grid, va, vb, la, lb, xname, roots, fixed_txt) -> None:
-    try:
-        import matplotlib
-    except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
-        raise ValueError("--plot: matplotlib is not installed") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Both bounds against the varied symbol in the figures' house style (half-width panel at
+    print size, legend outside the axes); the fixed values go in the PDF/PNG metadata and in
+    the printed output, not in a title."""
+    from diffbounds.figures import _style
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(grid, va, label=la)
-    ax.loglog(grid, vb, label=lb)
-    for r in roots:
-        ax.axvline(r, color="gray", ls=":", lw=1)
-    ax.set_xlabel(xname)
-    ax.set_title(fixed_txt, fontsize=7)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    with _style.style():
+        fig = _style.figure("half", 2.6)
+        ax = fig.add_subplot()
+        ax.loglog(grid, va, color=_style.PALETTE[0], label=f"A = {la}")
+        ax.loglog(grid, vb, color=_style.PALETTE[1], ls="--", label=f"B = {lb}")
+        for r in roots:
+            ax.axvline(r, color="0.5", ls=":", lw=0.8)
+        ax.set_xlabel(xname)
+        ax.set_ylabel("bound value (C = 1)")
+        _style.legend_outside(fig, ax, ncols=1)
+        meta = {"Title": f"{la} vs {lb}; fixed: {fixed_txt}"}
+        if str(path).lower().endswith(".png"):
+            fig.savefig(path, metadata={"Software": "diffbounds", **meta})
+        elif str(path).lower().endswith(".pdf"):
+            fig.savefig(path, metadata={"Creator": "diffbounds", **meta})
+        else:
+            fig.savefig(path)
 
 
 # ---- registration ------------------------------------------------------------------------------
