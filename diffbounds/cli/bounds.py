@@ -1,4 +1,4 @@
-"""``diffbounds bounds ...``: look up, evaluate, tabulate, check and compare the statements.
+"""``diffbounds bounds ...``: look up, evaluate, tabulate, check and compare the statements::
 
     diffbounds bounds list [--prefix P]
     diffbounds bounds show KEY
