@@ -136,7 +136,7 @@ def figure(width: str | float = "full", height: float | None = None, **kwargs: A
 
 
 def legend_outside(fig: Figure, axes: Any = None, *, loc: str = "outside lower center",
-                   ncols: int | None = None, **kwargs: Any) -> Any:
+                   ncols: int | None = None) -> Any:
     """One figure legend outside every axes (so it can cover no data), from the labelled
     artists of ``axes`` (default: all axes), duplicates by label dropped.
 
@@ -150,7 +150,7 @@ def legend_outside(fig: Figure, axes: Any = None, *, loc: str = "outside lower c
     n = len(handles)
     if ncols is None:
         ncols = n if n <= 3 else 2
-    return fig.legend(list(handles.values()), list(handles), loc=loc, ncols=ncols, **kwargs)
+    return fig.legend(list(handles.values()), list(handles), loc=loc, ncols=ncols)
 
 
 def plain_log_ticks(ax, axis="x", values=None):
