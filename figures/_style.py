@@ -15,12 +15,13 @@ import contextlib
 import csv
 import datetime
 import json
+import os
 import platform
 import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib as mpl
 import numpy as np
@@ -38,6 +39,11 @@ HALF = 2.7
 WIDTHS = {"full": FULL, "half": HALF}
 #: the smallest font size at print size, in points
 MIN_FONT_PT = 7.0
+
+#: a figure's ``store`` argument: a path, None (the default store if it exists) or False (none)
+StoreArg = str | os.PathLike | Literal[False] | None
+#: a figure's ``outdir`` argument: a folder, or None for the default (``./figures/output/``)
+PathArg = str | os.PathLike | None
 
 #: Okabe & Ito (2008), "Color Universal Design": colour-blind-safe, print-safe order
 OKABE_ITO = {
@@ -135,7 +141,12 @@ def figure(width: str | float = "full", height: float | None = None, **kwargs: A
     return Figure(figsize=(w, h), layout="constrained", **kwargs)
 
 
-def legend_outside(fig: Figure, axes: Any = None, *, loc: str = "outside lower center",
+#: where ``legend_outside`` may put a legend: beside the axes, never on them
+OutsideLoc = Literal["outside lower center", "outside upper center", "outside right center",
+                     "outside left center"]
+
+
+def legend_outside(fig: Figure, axes: Any = None, *, loc: OutsideLoc = "outside lower center",
                    ncols: int | None = None) -> Any:
     """One figure legend outside every axes (so it can cover no data), from the labelled
     artists of ``axes`` (default: all axes), duplicates by label dropped.
@@ -150,7 +161,7 @@ def legend_outside(fig: Figure, axes: Any = None, *, loc: str = "outside lower c
     n = len(handles)
     if ncols is None:
         ncols = n if n <= 3 else 2
-    return fig.legend(list(handles.values()), list(handles), loc=loc, ncols=ncols)
+    return fig.legend(handles=list(handles.values()), labels=list(handles), loc=loc, ncols=ncols)
 
 
 def plain_log_ticks(ax, axis="x", values=None):
@@ -252,7 +263,8 @@ def _cell(v):
     return v
 
 
-def save(fig, name: str, data: dict, provenance: dict, outdir=None) -> dict:
+def save(fig: Figure, name: str, data: dict, provenance: dict, outdir: PathArg = None
+         ) -> dict[str, str]:
     """Write ``NAME.{pdf,png,csv,json}`` into ``outdir``.
 
     The default folder is ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/`` in the working

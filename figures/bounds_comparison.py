@@ -60,7 +60,8 @@ def _evaluate(key, symbol, x, fixed):
     return np.broadcast_to(np.asarray(st.evaluate(**vals), float), np.shape(x))
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
     """Render the figure; returns the written paths. ``quick``/``store`` only set the
     number of points per curve (no measurement is involved)."""
     num = 60 if quick else 400

@@ -40,7 +40,8 @@ def _stored_points(store):
             for p, r in zip(points, rows, strict=True)], source
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
     """Render the figure; returns the written paths (``_style.save``)."""
     from diffbounds.claims._propagation_common import T_HORIZON
     from diffbounds.claims.frontier_w2 import mixture_in

@@ -25,7 +25,8 @@ def _quick_points():
     return [dict(m=int(round(10 ** e)), n_seeds=200) for e in np.arange(1.0, 4.01, 0.5)]
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
     """Render the figure; returns the written paths (``_style.save``)."""
     from diffbounds.simulators import GaussianMixture
 

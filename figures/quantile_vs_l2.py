@@ -21,7 +21,8 @@ COLUMNS = ("bad_magnitude", "l2_error_integrated", "tv", "tv_uncertainty", "b6_b
            "benton_tv_bound", "calibration")
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
     """Render the figure; returns the written paths (``_style.save``)."""
     quick_points = None
     if quick:

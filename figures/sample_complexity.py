@@ -37,7 +37,8 @@ def _slope_text(slopes, cls, param, tex):
     return ""
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
     """Render the figure; returns the written paths (``_style.save``)."""
     record, source = _source.claim_record(
         CLAIM, store=store,

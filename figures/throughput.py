@@ -9,6 +9,7 @@ Bars: particle·component·steps per second; labels: speed-up over NumPy float64
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,8 @@ def _report(quick, report):
     return rep, "quick run" if quick else "run"
 
 
-def make(quick: bool = True, store=None, outdir=None, report=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None, outdir: _style.PathArg = None,
+         report: str | os.PathLike | None = None) -> dict[str, str]:
     """Render the figure; returns the written paths. ``report``: a ``bench --json`` file."""
     rep, source = _report(quick, report)
     results = rep["results"]

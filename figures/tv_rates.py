@@ -89,7 +89,8 @@ def _draw(ax, panel, color, xlabel, ylabel, bound_label):
     ax.set_ylabel(ylabel)
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
     """Render the figure; returns the written paths (``_style.save``)."""
     a = _panel_n(store)
     b = _panel_eps(quick, store)
