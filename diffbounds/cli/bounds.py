@@ -42,7 +42,7 @@ def _parse_assignments(items: list[str], argument: str = "values") -> dict[str, 
 
 
 # ---- sub-commands ------------------------------------------------------------------------------
-def _cmd_list(args) -> int:
+def _cmd_list(args: argparse.Namespace) -> int:
     from diffbounds import bounds
 
     sts = [bounds.get(k) for k in bounds.keys(args.prefix)]
@@ -58,7 +58,7 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _cmd_show(args) -> int:
+def _cmd_show(args: argparse.Namespace) -> int:
     import sympy as sp
 
     from diffbounds import bounds
@@ -99,7 +99,7 @@ def _cmd_show(args) -> int:
     return 0
 
 
-def _cmd_eval(args) -> int:
+def _cmd_eval(args: argparse.Namespace) -> int:
     from diffbounds import bounds
 
     st = bounds.get(args.key)
@@ -123,7 +123,7 @@ def _cmd_eval(args) -> int:
     return 0
 
 
-def _cmd_table(args) -> int:
+def _cmd_table(args: argparse.Namespace) -> int:
     from diffbounds import bounds
     from diffbounds.bounds.tables import format_dependence, table_rows
 
@@ -149,7 +149,7 @@ def _cmd_table(args) -> int:
     return 0
 
 
-def _cmd_check(args) -> int:
+def _cmd_check(args: argparse.Namespace) -> int:
     from diffbounds.bounds import checks
 
     report = checks.run_checks()
@@ -163,7 +163,7 @@ def _cmd_check(args) -> int:
     return 1 if (args.strict and bad) else 0
 
 
-def _cmd_compare(args) -> int:
+def _cmd_compare(args: argparse.Namespace) -> int:
     from diffbounds import bounds
 
     a, b = bounds.get(args.key_a), bounds.get(args.key_b)
@@ -244,7 +244,7 @@ def _plot(path, grid, va, vb, la, lb, xname, roots, fixed_txt) -> None:
 
 
 # ---- registration ------------------------------------------------------------------------------
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bounds", help="look up, evaluate and compare the theory's statements",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     bsub = p.add_subparsers(dest="bounds_command", metavar="ACTION")

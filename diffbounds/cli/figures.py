@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Literal
 
-def register(sub):
+
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("figures", help="render the figures to ./figures/output/ (PDF, PNG, "
                                        "CSV, JSON provenance)")
     p.add_argument("--quick", action="store_true",
@@ -22,7 +25,7 @@ def register(sub):
     p.set_defaults(func=_run)
 
 
-def _run(args):
+def _run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -36,7 +39,9 @@ def _run(args):
     unknown = [n for n in names if n not in figures.FIGURES]
     if unknown:
         raise ValueError(f"only: unknown figure(s) {unknown}; known: {sorted(figures.FIGURES)}")
-    store = False if args.no_store else args.store
+    store: str | Literal[False] | None = args.store
+    if args.no_store:
+        store = False
     failed = 0
     for name in names:
         try:
