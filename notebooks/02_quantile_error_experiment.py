@@ -100,6 +100,7 @@ print(f"measured slope {slope.slope:.2f} ± {slope.half_width:.2f}, bound expone
 # `diffbounds.figures`.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 from diffbounds.figures import PALETTE, style

@@ -76,6 +76,7 @@ print("property held on", len(checked), "examples")
 # diagonal (TV = bound) by at least the tolerance.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 
 from diffbounds.figures import PALETTE, style
