@@ -39,7 +39,8 @@ def _expr_of(x, argument: str) -> sp.Expr:
                     f"{type(x).__name__}")
 
 
-def dependence(f, symbol, direction: str | None = None) -> _asymptotics.Dependence:
+def dependence(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+               direction: str | None = None) -> _asymptotics.Dependence:
     """Leading dependence of a statement (or expression) on ``symbol`` as it goes to its regime
     (ε, γ, δ → 0; d, P, D, Θ, N, m → ∞; ``direction`` overrides).
 
@@ -55,7 +56,8 @@ def dependence(f, symbol, direction: str | None = None) -> _asymptotics.Dependen
     return _asymptotics.dependence(_expr_of(f, "f"), _sym.as_symbol(symbol), direction)
 
 
-def exponent(f, symbol, direction: str | None = None) -> sp.Expr:
+def exponent(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+             direction: str | None = None) -> sp.Expr:
     """Polynomial exponent of the leading growth of ``f`` in ``symbol`` (±oo if exponential).
 
     >>> from diffbounds import bounds
@@ -65,7 +67,8 @@ def exponent(f, symbol, direction: str | None = None) -> sp.Expr:
     return dependence(f, symbol, direction).exponent
 
 
-def log_power(f, symbol, direction: str | None = None) -> sp.Expr:
+def log_power(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+              direction: str | None = None) -> sp.Expr:
     """Power k of the log factor, log(x)**k (x -> oo) or log(1/x)**k (x -> 0).
 
     >>> from diffbounds import bounds
@@ -75,7 +78,8 @@ def log_power(f, symbol, direction: str | None = None) -> sp.Expr:
     return dependence(f, symbol, direction).log_power
 
 
-def growth(f, symbol, direction: str | None = None) -> str:
+def growth(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+           direction: str | None = None) -> str:
     """The kind of growth: constant / polylog / polynomial / exponential.
 
     >>> from diffbounds import bounds
@@ -88,7 +92,7 @@ def growth(f, symbol, direction: str | None = None) -> str:
 # ----------------------------------------------------------------------------------------------
 # Õ-form
 # ----------------------------------------------------------------------------------------------
-def soft_o(statement) -> Statement:
+def soft_o(statement: Statement | str) -> Statement:
     """Drop what Õ hides, keeping the displayed form: absolute constants -> 1, and factors,
     addends and log-arguments that are polylogarithmic in the symbols whose logs Õ hides.
     ``statement`` is a :class:`Statement` or a registered key; see :meth:`Statement.soft_o`."""
@@ -122,9 +126,10 @@ def _rename_constants(expr: sp.Expr, used: set[sp.Symbol]) -> tuple[sp.Expr, dic
     return expr.xreplace(mapping), mapping
 
 
-def compose(statement, substitutions: Mapping, *, key: str | None = None,
-            quantity: str | None = None, description: str = "", hidden=None,
-            compare_with=(), source: Source | None = None, parts=None) -> Statement:
+def compose(statement: Statement | str, substitutions: Mapping, *, key: str | None = None,
+            quantity: str | None = None, description: str = "", hidden: Any = None,
+            compare_with: Any = (), source: Source | None = None, parts: Any = None
+            ) -> Statement:
     """Substitute expressions or other statements for symbols of ``statement``.
 
     ``substitutions`` maps a symbol (or its name) to a number, a SymPy expression, a Statement
@@ -199,7 +204,7 @@ def compose(statement, substitutions: Mapping, *, key: str | None = None,
         derivation=tuple(records), compare_with=tuple(compare_with), reference=st.reference)
 
 
-def ratio(a, b, *, key: str | None = None) -> Statement:
+def ratio(a: Statement | str, b: Statement | str, *, key: str | None = None) -> Statement:
     """The DERIVED statement a/b (the constants of b are renamed apart from those of a).
 
     >>> from diffbounds import bounds
@@ -247,8 +252,9 @@ class Crossover:
                 "message": self.message}
 
 
-def crossover(a, b, symbol, *, bracket: tuple[float, float] | None = None, num: int = 400,
-              **fixed) -> Crossover:
+def crossover(a: Statement | str, b: Statement | str, symbol: str | sp.Symbol, *,
+              bracket: tuple[float, float] | None = None, num: int = 400,
+              **fixed: float) -> Crossover:
     """Values of ``symbol`` in ``bracket`` where a = b (log-spaced scan, then Brent's method).
 
     ``fixed`` gives every other parameter of a and b (constants default to 1). The default

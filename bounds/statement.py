@@ -138,7 +138,7 @@ class Statement:
             self._fn = (args, sp.lambdify(args, self.expr, modules=["scipy", "numpy"]))
         return self._fn
 
-    def evaluate(self, values: Mapping | None = None, /, **kwargs):
+    def evaluate(self, values: Mapping | None = None, /, **kwargs: Any) -> Any:
         """Evaluate ``expr`` at positive values (floats or NumPy arrays, broadcast together).
 
         Symbols are given by name (``d=10, epsilon=0.1``) or in a mapping; absolute constants
@@ -206,7 +206,8 @@ class Statement:
         return out
 
     # -- asymptotics ---------------------------------------------------------------------
-    def dependence(self, symbol, direction: str | None = None) -> _asymptotics.Dependence:
+    def dependence(self, symbol: str | sp.Symbol, direction: str | None = None
+                   ) -> _asymptotics.Dependence:
         """Leading dependence on ``symbol`` (exponent, log power, growth class)."""
         s = _sym.as_symbol(symbol)
         key = (s, direction)
@@ -214,16 +215,16 @@ class Statement:
             self._dep_cache[key] = _asymptotics.dependence(self.expr, s, direction)
         return self._dep_cache[key]
 
-    def exponent(self, symbol, direction: str | None = None) -> sp.Expr:
+    def exponent(self, symbol: str | sp.Symbol, direction: str | None = None) -> sp.Expr:
         """Polynomial exponent of the leading growth in ``symbol`` (x -> 0 for epsilon, gamma,
         delta, ...; x -> oo for d, P, D, Theta, N, m, ...); +-oo if exponential."""
         return self.dependence(symbol, direction).exponent
 
-    def log_power(self, symbol, direction: str | None = None) -> sp.Expr:
+    def log_power(self, symbol: str | sp.Symbol, direction: str | None = None) -> sp.Expr:
         """Power of the log factor: log(x)**k as x -> oo, log(1/x)**k as x -> 0."""
         return self.dependence(symbol, direction).log_power
 
-    def growth(self, symbol, direction: str | None = None) -> str:
+    def growth(self, symbol: str | sp.Symbol, direction: str | None = None) -> str:
         """constant / polylog / polynomial / exponential."""
         return self.dependence(symbol, direction).growth
 

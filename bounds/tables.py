@@ -84,7 +84,8 @@ def _columns(sts: Sequence[Statement], symbols) -> list[sp.Symbol]:
     return [s for s in order if s in present]
 
 
-def table_rows(keys: Sequence[str] | None = None, *, symbols=None, soft: bool = True
+def table_rows(keys: Sequence[str] | None = None, *,
+               symbols: Sequence[str | sp.Symbol] | None = None, soft: bool = True
                ) -> tuple[list[sp.Symbol], list[dict[str, Any]]]:
     """The data of :func:`table`: columns and one dict per statement (cells as Dependence)."""
     keys = list(keys) if keys else list(DEFAULT_TABLE_KEYS)
@@ -105,8 +106,8 @@ def table_rows(keys: Sequence[str] | None = None, *, symbols=None, soft: bool = 
     return cols, rows
 
 
-def table(keys: Sequence[str] | None = None, format: str = "markdown", *, symbols=None,
-          soft: bool = True) -> str:
+def table(keys: Sequence[str] | None = None, format: str = "markdown", *,
+          symbols: Sequence[str | sp.Symbol] | None = None, soft: bool = True) -> str:
     """Comparison table of ``keys`` (default :data:`DEFAULT_TABLE_KEYS`), one column per
     parameter. With ``soft`` (default) the log factors that a statement's Õ hides are dropped.
 
