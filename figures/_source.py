@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from diffbounds._paths import default_store
 
@@ -38,7 +38,8 @@ def store_path(store: str | os.PathLike | Literal[False] | None) -> Path | None:
     return path
 
 
-def stored_results(claim: str, store):
+def stored_results(claim: str, store: str | os.PathLike | Literal[False] | None
+                   ) -> tuple[list, list, str] | None:
     """(points, rows, 'store:PATH') from the store, or None when it does not hold ``claim``."""
     path = store_path(store)
     if path is None:
@@ -65,7 +66,7 @@ def stored_results(claim: str, store):
     return list(points), list(rows), f"store:{path} (sweep {sweep})"
 
 
-def get_claim(name: str):
+def get_claim(name: str) -> Any:
     """The registered claim, or FigureDataUnavailable saying which module should provide it."""
     from diffbounds.claims.registry import CLAIMS
 
@@ -76,7 +77,8 @@ def get_claim(name: str):
     return CLAIMS[name]
 
 
-def claim_record(name: str, *, store, quick_points=None):
+def claim_record(name: str, *, store: str | os.PathLike | Literal[False] | None,
+                 quick_points: list[dict] | None = None) -> tuple[Any, str]:
     """(ClaimRecord, source): from the store if it holds ``name``, else the claim's quick run
     (or its run on ``quick_points``)."""
     claim = get_claim(name)

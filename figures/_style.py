@@ -21,13 +21,17 @@ import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
 
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 from diffbounds._paths import FIGURES as FIGURES_DIR
 from diffbounds._paths import default_figures_dir
@@ -53,7 +57,7 @@ OKABE_ITO = {
 PALETTE = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky",
                                   "black", "yellow")]
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "serif",
     "font.serif": ["STIXGeneral", "DejaVu Serif"],
     "mathtext.fontset": "stix",
@@ -94,8 +98,15 @@ DEFAULT_OUTDIR = FIGURES_DIR
 
 
 @contextlib.contextmanager
-def style():
-    """The house rc context (use around figure creation *and* saving)."""
+def style() -> Iterator[None]:
+    """The house rc context (use around figure creation *and* saving).
+
+    >>> import matplotlib as mpl
+    >>> from diffbounds.figures import style
+    >>> with style():
+    ...     mpl.rcParams["legend.fontsize"] >= 7
+    True
+    """
     with mpl.rc_context(RC):
         yield
 
@@ -164,7 +175,7 @@ def legend_outside(fig: Figure, axes: Any = None, *, loc: OutsideLoc = "outside 
     return fig.legend(handles=list(handles.values()), labels=list(handles), loc=loc, ncols=ncols)
 
 
-def plain_log_ticks(ax, axis="x", values=None):
+def plain_log_ticks(ax: Any, axis: str = "x", values: Any = None) -> None:
     """Label a log axis with plain numbers ('%g'): at ``values`` (e.g. the grid) if given,
     else on decades and at 2 and 5 times them."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
@@ -238,7 +249,7 @@ def provenance(name: str, *, parameters: dict, source: str | dict, seeds: Any = 
 
 
 # ------------------------------------------------------------------------- writing
-def write_csv(path, data: dict) -> None:
+def write_csv(path: str | os.PathLike, data: dict) -> None:
     """Columns of equal length (dict name -> sequence) as CSV; floats with full precision."""
     cols = {k: list(np.asarray(v).ravel()) if not isinstance(v, list) else v
             for k, v in data.items()}
