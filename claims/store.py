@@ -402,6 +402,18 @@ class ResultStore:
         for ``versions``/``predicted``, and ``params.NAME``/``measured.NAME`` per parameter and
         measured quantity (lists as JSON text; a missing cell is NA). Filters as in ``rows()``.
 
+        Parameters
+        ----------
+        claim, sweep : str, optional
+            Only rows of this claim / the tasks of this sweep (in grid order).
+        status : {"ok", "failed", None}
+            Row status to keep; None keeps both.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per stored task, columns as above (floats exactly as stored).
+
         Raises
         ------
         ImportError

@@ -159,11 +159,22 @@ OutsideLoc = Literal["outside lower center", "outside upper center", "outside ri
 
 def legend_outside(fig: Figure, axes: Any = None, *, loc: OutsideLoc = "outside lower center",
                    ncols: int | None = None) -> Any:
-    """One figure legend outside every axes (so it can cover no data), from the labelled
-    artists of ``axes`` (default: all axes), duplicates by label dropped.
+    """One figure legend outside every axes, so that it can cover no data.
 
-    ``loc`` is one of matplotlib's ``"outside ..."`` locations (constrained layout makes room).
-    Returns the ``matplotlib.legend.Legend``.
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure with the constrained layout engine (``figure`` makes one), which makes room.
+    axes : Axes or sequence of Axes, optional
+        Whose labelled artists to list (default: all axes); duplicate labels are dropped.
+    loc : OutsideLoc
+        One of matplotlib's ``"outside ..."`` locations.
+    ncols : int, optional
+        Columns (default: one row up to three entries, else two columns).
+
+    Returns
+    -------
+    matplotlib.legend.Legend
     """
     handles: dict[str, Any] = {}
     for ax in (fig.axes if axes is None else np.atleast_1d(axes).ravel()):
