@@ -122,3 +122,13 @@ def test_python_dash_m_version():
                          capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     assert out.strip() == f"diffbounds {diffbounds.__version__}"
+
+
+def test_readme_setup_is_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [ln.split("#")[0].strip() for ln in block.splitlines() if ln.strip()]
+    assert commands == ["pip install -e . && diffbounds verify --quick",
+                        "pip install -e '.[test]' && pytest"]
+    assert "pip install -e '.[test]' && pytest" in (ROOT / ".ci" / "run").read_text()
