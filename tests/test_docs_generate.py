@@ -68,3 +68,17 @@ def test_bounds_table_and_gallery(gen, tmp_path):
         text = script.read_text()
         assert f'figures.make("{name}"' in text and f"diffbounds figures --only {name}" in text
         compile(text, str(script), "exec")
+
+
+def test_own_score_model_page_example_runs():
+    """The code on docs/own_score_model.md runs as written (it is not executed by the docs
+    build), so an API change that breaks it fails here."""
+    text = (ROOT / "docs" / "own_score_model.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    code = code.replace("100_000", "2_000")  # the sample size only
+    namespace: dict = {}
+    exec(compile(code, "own_score_model.md", "exec"), namespace)
+    tv_yours, tv_exact = namespace["law"].tv(namespace["mix"].at(1e-2)), \
+        namespace["exact"].tv(namespace["mix"].at(1e-2))
+    assert namespace["x"].shape == (2_000, 1)
+    assert 0 < tv_exact < tv_yours < 1  # the perturbed score is further from q_{t_stop}
