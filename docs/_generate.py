@@ -22,7 +22,6 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -108,7 +107,7 @@ def ledger() -> str:
                        "claim fits its constant on its own grid's boundary (see the claims "
                        "table).\n```\n")
     data = tomllib.loads(path.read_text())
-    out = [head, f"Rendered from `claims/ledger.toml` at build time.\n"]
+    out = [head, "Rendered from `claims/ledger.toml` at build time.\n"]
     scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
     if scalars:
         out.append("| key | value |\n|---|---|")

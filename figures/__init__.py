@@ -8,8 +8,8 @@ grid. ``store=False`` never reads a store. Run them all with ``diffbounds figure
 
 from __future__ import annotations
 
-from diffbounds.figures import _style
 from diffbounds.figures import (
+    _style,
     bounds_comparison,
     closeness_frontier,
     figure_1,

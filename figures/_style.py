@@ -19,15 +19,14 @@ import os
 import platform
 import re
 import subprocess
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 import numpy as np
 from cycler import cycler
-
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
