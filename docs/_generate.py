@@ -93,6 +93,10 @@ def _cell(v) -> str:
     return str(v).replace("|", "\\|").replace("\n", " ")
 
 
+#: the ledger's columns shown first (the rest follow in file order)
+LEDGER_COLUMNS = ("constant", "kind", "claim", "found_by", "source", "point")
+
+
 def ledger() -> str:
     path = ROOT / "claims" / "ledger.toml"
     head = ("# The constant ledger\n\n"
@@ -106,8 +110,15 @@ def ledger() -> str:
                        "this version; this page renders it as soon as it does. Until then each "
                        "claim fits its constant on its own grid's boundary (see the claims "
                        "table).\n```\n")
-    data = tomllib.loads(path.read_text())
-    out = [head, "Rendered from `claims/ledger.toml` at build time.\n"]
+    text = path.read_text()
+    data = tomllib.loads(text)
+    comment = []
+    for line in text.splitlines():  # the file's own header comment, as written
+        if not line.startswith("#"):
+            break
+        comment.append(line.lstrip("#").strip())
+    out = [head, "Rendered from `claims/ledger.toml` at build time."
+           + (" Its header:\n\n> " + "\n> ".join(comment) + "\n" if comment else "\n")]
     scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
     if scalars:
         out.append("| key | value |\n|---|---|")
@@ -120,6 +131,8 @@ def ledger() -> str:
         rows = {k: v for k, v in table.items()}
         if rows and all(isinstance(v, dict) for v in rows.values()):
             cols = list(dict.fromkeys(c for v in rows.values() for c in v))
+            first = [c for c in LEDGER_COLUMNS if c in cols]
+            cols = first + [c for c in cols if c not in first]
             out.append("| entry | " + " | ".join(cols) + " |")
             out.append("|---" * (len(cols) + 1) + "|")
             for k, v in rows.items():

@@ -27,11 +27,13 @@ def test_ledger_placeholder_and_rendering(gen, tmp_path, monkeypatch):
     page = gen.ledger()
     assert "does not exist yet" in page and "```{note}" in page
     (tmp_path / "claims" / "ledger.toml").write_text(
-        'version = 3\n[statements."gupta2024.corollary_b6"]\nconstant = 0.23\n'
-        'source = "sweep propagation"\n[statements."gupta2024.lemma_b4"]\nconstant = 0.025\n')
+        '# pinned constants\nversion = 3\n[statements."gupta2024.corollary_b6"]\n'
+        'source = "sweep propagation"\nconstant = 0.23\n'
+        '[statements."gupta2024.lemma_b4"]\nconstant = 0.025\n')
     page = gen.ledger()
     assert "does not exist yet" not in page and "| version | 3 |" in page
-    assert "| entry | constant | source |" in page
+    assert "> pinned constants" in page
+    assert "| entry | constant | source |" in page  # preferred columns first
     assert "| gupta2024.corollary_b6 | 0.23 | sweep propagation |" in page
     assert "| gupta2024.lemma_b4 | 0.025 |  |" in page
 
