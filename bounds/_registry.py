@@ -27,7 +27,18 @@ def register(statement: Statement, *, replace: bool = False) -> Statement:
 
 
 def get(key: str) -> Statement:
-    """The registered statement ``key`` (e.g. ``"gupta2024.theorem_1_2"``)."""
+    """The registered statement ``key`` (e.g. ``"gupta2024.theorem_1_2"``).
+
+    Raises ``UnknownKeyError`` (a ``KeyError``) naming close matches for an unknown key, and
+    ``TypeError`` for a key that is not a string.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> thm = bounds.get("gupta2024.theorem_1_2")
+    >>> thm.status, thm.quantity
+    ('VERBATIM', 'samples')
+    """
     if isinstance(key, Statement):
         return key
     if not isinstance(key, str):
@@ -45,9 +56,17 @@ def get(key: str) -> Statement:
 
 
 def keys(prefix: str | None = None) -> list[str]:
-    """All registered keys (in registration order), optionally those starting with ``prefix``."""
+    """All registered keys (in registration order), optionally those starting with ``prefix``.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> bounds.keys("gupta2024.lemma_4_1")
+    ['gupta2024.lemma_4_1', 'gupta2024.lemma_4_1_eta', 'gupta2024.lemma_4_1_l2_gap']
+    """
     return [k for k in _REGISTRY if prefix is None or k.startswith(prefix)]
 
 
 def statements() -> list[Statement]:
+    """All registered statements, in registration order."""
     return list(_REGISTRY.values())

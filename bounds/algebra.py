@@ -39,32 +39,60 @@ def _expr_of(x, argument: str) -> sp.Expr:
                     f"{type(x).__name__}")
 
 
-def dependence(f, symbol, direction: str | None = None) -> _asymptotics.Dependence:
-    """Leading dependence of a statement (or expression) on ``symbol``."""
+def dependence(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+               direction: str | None = None) -> _asymptotics.Dependence:
+    """Leading dependence of a statement (or expression) on ``symbol`` as it goes to its regime
+    (ε, γ, δ → 0; d, P, D, Θ, N, m → ∞; ``direction`` overrides).
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> dep = bounds.dependence("gupta2024.theorem_1_2", "epsilon")
+    >>> dep.exponent, dep.log_power, dep.growth
+    (-3, 0, 'polynomial')
+    """
     if isinstance(f, (Statement, str)):
         return _statement(f).dependence(symbol, direction)
     return _asymptotics.dependence(_expr_of(f, "f"), _sym.as_symbol(symbol), direction)
 
 
-def exponent(f, symbol, direction: str | None = None) -> sp.Expr:
-    """Polynomial exponent of the leading growth of ``f`` in ``symbol`` (±oo if exponential)."""
+def exponent(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+             direction: str | None = None) -> sp.Expr:
+    """Polynomial exponent of the leading growth of ``f`` in ``symbol`` (±oo if exponential).
+
+    >>> from diffbounds import bounds
+    >>> bounds.exponent("gupta2024.theorem_1_2", "epsilon")
+    -3
+    """
     return dependence(f, symbol, direction).exponent
 
 
-def log_power(f, symbol, direction: str | None = None) -> sp.Expr:
-    """Power k of the log factor, log(x)**k (x -> oo) or log(1/x)**k (x -> 0)."""
+def log_power(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+              direction: str | None = None) -> sp.Expr:
+    """Power k of the log factor, log(x)**k (x -> oo) or log(1/x)**k (x -> 0).
+
+    >>> from diffbounds import bounds
+    >>> bounds.log_power("gupta2024.theorem_1_2", "gamma")  # log^3(1/γ)
+    3
+    """
     return dependence(f, symbol, direction).log_power
 
 
-def growth(f, symbol, direction: str | None = None) -> str:
-    """constant / polylog / polynomial / exponential."""
+def growth(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
+           direction: str | None = None) -> str:
+    """The kind of growth: constant / polylog / polynomial / exponential.
+
+    >>> from diffbounds import bounds
+    >>> bounds.growth("block2020.samples", "D")  # (PΘ²)^D
+    'exponential'
+    """
     return dependence(f, symbol, direction).growth
 
 
 # ----------------------------------------------------------------------------------------------
 # Õ-form
 # ----------------------------------------------------------------------------------------------
-def soft_o(statement) -> Statement:
+def soft_o(statement: Statement | str) -> Statement:
     """Drop what Õ hides, keeping the displayed form: absolute constants -> 1, and factors,
     addends and log-arguments that are polylogarithmic in the symbols whose logs Õ hides.
     ``statement`` is a :class:`Statement` or a registered key; see :meth:`Statement.soft_o`."""
@@ -98,15 +126,26 @@ def _rename_constants(expr: sp.Expr, used: set[sp.Symbol]) -> tuple[sp.Expr, dic
     return expr.xreplace(mapping), mapping
 
 
-def compose(statement, substitutions: Mapping, *, key: str | None = None,
-            quantity: str | None = None, description: str = "", hidden=None,
-            compare_with=(), source: Source | None = None, parts=None) -> Statement:
+def compose(statement: Statement | str, substitutions: Mapping, *, key: str | None = None,
+            quantity: str | None = None, description: str = "", hidden: Any = None,
+            compare_with: Any = (), source: Source | None = None, parts: Any = None
+            ) -> Statement:
     """Substitute expressions or other statements for symbols of ``statement``.
 
     ``substitutions`` maps a symbol (or its name) to a number, a SymPy expression, a Statement
     or a registered key. The result is a DERIVED statement whose ``derivation`` records where
     each factor came from. Constants of inserted statements are renamed apart (C -> C_1, ...).
     ``parts`` defaults to the statement's parts with the same substitution.
+
+    Examples
+    --------
+    Corollary B.6's TV bound with the step count of Lemma 1.3 inserted for N:
+
+    >>> from diffbounds import bounds
+    >>> b6 = bounds.compose("gupta2024.corollary_b6", {"N": "gupta2024.lemma_1_3"},
+    ...                     key="demo.b6_with_lemma_1_3")
+    >>> b6.status, "N" in {s.name for s in b6.parameters}
+    ('DERIVED', False)
     """
     st = _statement(statement)
     if not isinstance(substitutions, Mapping) or not substitutions:
@@ -165,8 +204,14 @@ def compose(statement, substitutions: Mapping, *, key: str | None = None,
         derivation=tuple(records), compare_with=tuple(compare_with), reference=st.reference)
 
 
-def ratio(a, b, *, key: str | None = None) -> Statement:
-    """The DERIVED statement a/b (the constants of b are renamed apart from those of a)."""
+def ratio(a: Statement | str, b: Statement | str, *, key: str | None = None) -> Statement:
+    """The DERIVED statement a/b (the constants of b are renamed apart from those of a).
+
+    >>> from diffbounds import bounds
+    >>> r = bounds.ratio("gupta2024.theorem_1_2_derived", "gupta2024.theorem_1_2")
+    >>> bounds.exponent(r, "epsilon")  # derived ε⁻⁵ over stated ε⁻³
+    -2
+    """
     sa, sb = _statement(a, "a"), _statement(b, "b")
     used = set(sa.constants)
     eb, renamed = _rename_constants(sb.expr, used)
@@ -207,8 +252,9 @@ class Crossover:
                 "message": self.message}
 
 
-def crossover(a, b, symbol, *, bracket: tuple[float, float] | None = None, num: int = 400,
-              check_hypotheses: bool = True, **fixed) -> Crossover:
+def crossover(a: Statement | str, b: Statement | str, symbol: str | sp.Symbol, *,
+              bracket: tuple[float, float] | None = None, num: int = 400,
+              check_hypotheses: bool = True, **fixed: float) -> Crossover:
     """Values of ``symbol`` in ``bracket`` where a = b (log-spaced scan, then Brent's method).
 
     ``fixed`` gives every other parameter of a and b (constants default to 1). The default
@@ -216,6 +262,15 @@ def crossover(a, b, symbol, *, bracket: tuple[float, float] | None = None, num: 
     otherwise, 1∓ being the float64 neighbours of 1 (so that hypotheses such as γ < 1 or
     Θ > 1 hold at its ends). ``check_hypotheses`` is passed to ``Statement.evaluate``: by
     default a bracket reaching outside a statement's hypotheses raises ValueError.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> cr = bounds.crossover("gupta2024.theorem_1_2_derived", "block2020.samples", "epsilon",
+    ...                       bracket=(1e-4, 0.5), D=2, P=100, Theta=2, d=10, delta=0.01,
+    ...                       gamma=0.01, m_2=2)
+    >>> [round(r, 5) for r in cr.roots]
+    [0.00675]
     """
     sa, sb = _statement(a, "a"), _statement(b, "b")
     x = _sym.as_symbol(symbol)

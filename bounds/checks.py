@@ -89,7 +89,7 @@ def _compare(stated, derived) -> PairCheck:
     return out
 
 
-def derivation_check(keys=None) -> list[PairCheck]:
+def derivation_check(keys: list[str] | None = None) -> list[PairCheck]:
     """Stated vs derived, symbol by symbol, for every registered derived statement (or ``keys``)."""
     derived = [_registry.get(k) for k in keys] if keys else [
         st for st in _registry.statements() if st.compare_with]

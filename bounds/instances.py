@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import integrate, special
 
 __all__ = [
@@ -50,7 +51,8 @@ def _eta_41(R: float, epsilon: float, sigma: float) -> float:
     return eta
 
 
-def lemma_4_1_scores(x, R, epsilon, sigma):
+def lemma_4_1_scores(x: ArrayLike, R: float, epsilon: float, sigma: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """(s_1(x), s_2(x)): scores of p_1 (mass eta at -R) and p_2 (mass eta at +R), Lemma 4.1."""
     R, epsilon, sigma = (_positive(n, v) for n, v in
                          (("R", R), ("epsilon", epsilon), ("sigma", sigma)))
@@ -75,7 +77,7 @@ def _windows(centres, half_width):
     return out
 
 
-def lemma_4_1_l2_gap(R, epsilon, sigma, *, under: str = "p1") -> float:
+def lemma_4_1_l2_gap(R: float, epsilon: float, sigma: float, *, under: str = "p1") -> float:
     """E_{x~p}||s_1(x) - s_2(x)||^2 by adaptive quadrature (p = p_1 or p_2), Lemma 4.1.
 
     The integrand is integrated over +-40 sigma around -R, 0 and R; the mass outside is below
@@ -104,7 +106,7 @@ def lemma_4_1_l2_gap(R, epsilon, sigma, *, under: str = "p1") -> float:
     return total
 
 
-def lemma_4_1_tv(R, epsilon, sigma) -> float:
+def lemma_4_1_tv(R: float, epsilon: float, sigma: float) -> float:
     """TV(p_1, p_2) = eta erf(R/(sqrt(2) sigma)) <= eta (closed form; Lemma 4.1)."""
     R, epsilon, sigma = (_positive(n, v) for n, v in
                          (("R", R), ("epsilon", epsilon), ("sigma", sigma)))
@@ -118,7 +120,7 @@ def _check_42(S, sigma, x_0):
     return S, sigma, x_0
 
 
-def lemma_4_2_log_eta(S, sigma, x_0) -> float:
+def lemma_4_2_log_eta(S: float, sigma: float, x_0: float) -> float:
     """log eta, eta fixed by s_hat(x_0) = 0 (Lemma 4.2, Figure 2 caption):
     (1-eta)/eta = x_0 e^{(S^2 - 2 S x_0)/(2 sigma^2)}/(S - x_0)."""
     S, sigma, x_0 = _check_42(S, sigma, x_0)
@@ -126,20 +128,20 @@ def lemma_4_2_log_eta(S, sigma, x_0) -> float:
     return -float(np.logaddexp(0.0, lam))
 
 
-def lemma_4_2_weight(x, S, sigma, x_0):
+def lemma_4_2_weight(x: ArrayLike, S: float, sigma: float, x_0: float) -> np.ndarray:
     """Posterior weight w(x) of the N(S, sigma^2) component of p_hat (Lemma 4.2)."""
     S, sigma, x_0 = _check_42(S, sigma, x_0)
     x = np.asarray(x, dtype=float)
     return special.expit(math.log(x_0 / (S - x_0)) + S * (x - x_0) / sigma ** 2)
 
 
-def lemma_4_2_score_gap(x, S, sigma, x_0):
+def lemma_4_2_score_gap(x: ArrayLike, S: float, sigma: float, x_0: float) -> np.ndarray:
     """s_hat(x) - s*(x) = w(x) S / sigma^2 (Lemma 4.2; s* = -x/sigma^2)."""
     S_, sigma_, _ = _check_42(S, sigma, x_0)
     return lemma_4_2_weight(x, S, sigma, x_0) * S_ / sigma_ ** 2
 
 
-def lemma_4_2_log_l2_error(S, sigma, x_0) -> float:
+def lemma_4_2_log_l2_error(S: float, sigma: float, x_0: float) -> float:
     """log E_{x~N(0,sigma^2)}||s_hat - s*||^2 by quadrature, scaled to avoid underflow."""
     S, sigma, x_0 = _check_42(S, sigma, x_0)
     a = math.log(x_0 / (S - x_0))
@@ -169,7 +171,7 @@ def lemma_4_2_log_l2_error(S, sigma, x_0) -> float:
     return M + math.log(total) + 2 * math.log(S / sigma ** 2)
 
 
-def lemma_4_2_l2_error(S, sigma, x_0) -> float:
+def lemma_4_2_l2_error(S: float, sigma: float, x_0: float) -> float:
     """E_{x~N(0,sigma^2)}||s_hat - s*||^2 = (S^2/sigma^4) E[w(x)^2] (may underflow to 0.0; use
     :func:`lemma_4_2_log_l2_error` then). Leading order: S^2 Phi-bar(x_0/sigma)/sigma^4."""
     return math.exp(lemma_4_2_log_l2_error(S, sigma, x_0))

@@ -139,7 +139,7 @@ class Statement:
         return self._fn
 
     def evaluate(self, values: Mapping | None = None, /, *, check_hypotheses: bool = True,
-                 **kwargs):
+                 **kwargs: Any) -> Any:
         """Evaluate ``expr`` at positive values (floats or NumPy arrays, broadcast together).
 
         Parameters
@@ -198,7 +198,7 @@ class Statement:
             arrays.append(a)
         scalar = all(a.ndim == 0 for a in arrays)
         try:
-            arrays = np.broadcast_arrays(*arrays) if arrays else []
+            arrays = list(np.broadcast_arrays(*arrays)) if arrays else []
         except ValueError as exc:
             raise ValueError(f"evaluate {self.key}: the array values do not broadcast: {exc}"
                              ) from exc
@@ -266,7 +266,8 @@ class Statement:
         return out
 
     # -- asymptotics ---------------------------------------------------------------------
-    def dependence(self, symbol, direction: str | None = None) -> _asymptotics.Dependence:
+    def dependence(self, symbol: str | sp.Symbol, direction: str | None = None
+                   ) -> _asymptotics.Dependence:
         """Leading dependence on ``symbol`` (exponent, log power, growth class)."""
         s = _sym.as_symbol(symbol)
         key = (s, direction)
@@ -274,16 +275,16 @@ class Statement:
             self._dep_cache[key] = _asymptotics.dependence(self.expr, s, direction)
         return self._dep_cache[key]
 
-    def exponent(self, symbol, direction: str | None = None) -> sp.Expr:
+    def exponent(self, symbol: str | sp.Symbol, direction: str | None = None) -> sp.Expr:
         """Polynomial exponent of the leading growth in ``symbol`` (x -> 0 for epsilon, gamma,
         delta, ...; x -> oo for d, P, D, Theta, N, m, ...); +-oo if exponential."""
         return self.dependence(symbol, direction).exponent
 
-    def log_power(self, symbol, direction: str | None = None) -> sp.Expr:
+    def log_power(self, symbol: str | sp.Symbol, direction: str | None = None) -> sp.Expr:
         """Power of the log factor: log(x)**k as x -> oo, log(1/x)**k as x -> 0."""
         return self.dependence(symbol, direction).log_power
 
-    def growth(self, symbol, direction: str | None = None) -> str:
+    def growth(self, symbol: str | sp.Symbol, direction: str | None = None) -> str:
         """constant / polylog / polynomial / exponential."""
         return self.dependence(symbol, direction).growth
 

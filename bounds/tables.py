@@ -84,7 +84,8 @@ def _columns(sts: Sequence[Statement], symbols) -> list[sp.Symbol]:
     return [s for s in order if s in present]
 
 
-def table_rows(keys: Sequence[str] | None = None, *, symbols=None, soft: bool = True
+def table_rows(keys: Sequence[str] | None = None, *,
+               symbols: Sequence[str | sp.Symbol] | None = None, soft: bool = True
                ) -> tuple[list[sp.Symbol], list[dict[str, Any]]]:
     """The data of :func:`table`: columns and one dict per statement (cells as Dependence)."""
     keys = list(keys) if keys else list(DEFAULT_TABLE_KEYS)
@@ -105,10 +106,20 @@ def table_rows(keys: Sequence[str] | None = None, *, symbols=None, soft: bool = 
     return cols, rows
 
 
-def table(keys: Sequence[str] | None = None, format: str = "markdown", *, symbols=None,
-          soft: bool = True) -> str:
+def table(keys: Sequence[str] | None = None, format: str = "markdown", *,
+          symbols: Sequence[str | sp.Symbol] | None = None, soft: bool = True) -> str:
     """Comparison table of ``keys`` (default :data:`DEFAULT_TABLE_KEYS`), one column per
-    parameter. With ``soft`` (default) the log factors that a statement's Õ hides are dropped."""
+    parameter. With ``soft`` (default) the log factors that a statement's Õ hides are dropped.
+
+    ``format`` is "markdown" or "latex" (``ValueError`` otherwise); ``symbols`` restricts the
+    columns. ``diffbounds bounds table`` prints the default table.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> print(bounds.table(["gupta2024.theorem_1_2"], symbols=["epsilon", "d"]).splitlines()[2])
+    | gupta2024.theorem_1_2 | samples | VERBATIM | ε^-3 | d^2 |
+    """
     if format not in _FORMATS:
         raise ValueError(f"format: expected one of {_FORMATS}, got {format!r}")
     cols, rows = table_rows(keys, symbols=symbols, soft=soft)

@@ -573,11 +573,45 @@ class ResultStore:
             import pyarrow  # noqa: F401
         except ImportError:
             raise ValueError("format: parquet export needs pandas and pyarrow "
-                             "(pip install pandas pyarrow)") from None
+                             "(pip install 'diffbounds[parquet]')") from None
         if dest is None:
             raise ValueError("output: parquet export needs an output path")
         pd.DataFrame(table, columns=header).to_parquet(dest, index=False)
         return None
+
+    def to_dataframe(self, *, claim=None, sweep=None, status="ok"):
+        """The rows as a ``pandas.DataFrame``: the table of ``export('csv')`` with typed cells.
+
+        One row per stored task; columns are the scalar fields of ``ROW_FIELDS``, JSON text
+        for ``versions``/``predicted``, and ``params.NAME``/``measured.NAME`` per parameter and
+        measured quantity (lists as JSON text; a missing cell is NA). Filters as in ``rows()``.
+
+        Parameters
+        ----------
+        claim, sweep : str, optional
+            Only rows of this claim / the tasks of this sweep (in grid order).
+        status : {"ok", "failed", None}
+            Row status to keep; None keeps both.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per stored task, columns as above (floats exactly as stored).
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed (``pip install 'diffbounds[parquet]'``).
+        ValueError
+            For a bad ``status``.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_dataframe needs pandas: pip install "
+                              "'diffbounds[parquet]' (or pandas)") from None
+        header, table = flatten_rows(self.rows(claim=claim, sweep=sweep, status=status))
+        return pd.DataFrame(table, columns=header)
 
 
 def _write_text(text, dest):

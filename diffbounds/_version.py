@@ -1,3 +1,3 @@
-"""The single source of the package version (read by pyproject.toml and ``diffbounds --version``)."""
+"""The single source of the package version (pyproject.toml and ``diffbounds --version``)."""
 
 __version__ = "0.2.0.dev0"

@@ -9,6 +9,7 @@ grid. ``store=False`` never reads a store. Run them all with ``diffbounds figure
 from __future__ import annotations
 
 from diffbounds.figures import (
+    _style,
     bounds_comparison,
     closeness_frontier,
     figure_1,
@@ -26,8 +27,43 @@ FIGURES = {m.NAME: m for m in (figure_1, quantile_vs_l2, tv_rates, closeness_fro
                                sampler_orders)}
 
 
-def make(name: str, quick: bool = True, store=None, outdir=None) -> dict:
-    """Render one figure by name; returns its written paths."""
+def make(name: str, quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
+    """Render one figure by name and write ``NAME.{pdf,png,csv,json}``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FIGURES` (``diffbounds figures --list``).
+    quick : bool
+        Test size when the store does not hold the figure's claim (else the claim's quick grid).
+    store : str, os.PathLike, None or False
+        The result store to read: a path, None for the default store shared with
+        ``diffbounds sweep`` (``$DIFFBOUNDS_STORE`` or ``./results/diffbounds.sqlite``) if it
+        exists, or False to never read one.
+    outdir : str, os.PathLike or None
+        Output folder; default ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/``.
+
+    Returns
+    -------
+    dict
+        ``{"pdf": path, "png": path, "csv": path, "json": path}`` (str paths).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``name`` or an explicit ``store`` that does not exist.
+    FigureDataUnavailable
+        When the figure's claim is not registered and no store holds its results.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from diffbounds import figures
+    >>> paths = figures.make("bounds_comparison", store=False, outdir=tempfile.mkdtemp())
+    >>> sorted(paths)
+    ['csv', 'json', 'pdf', 'png']
+    """
     if name not in FIGURES:
         raise ValueError(f"name: unknown figure {name!r}; known: {sorted(FIGURES)}")
     return FIGURES[name].make(quick=quick, store=store, outdir=outdir)

@@ -1,16 +1,17 @@
 """Where a figure's data come from: the result store when it holds the claim, else a run.
 
-``store``: a path, None (the default store ``results/diffbounds.sqlite`` if it exists) or False
-(never read a store). ``claims.store`` is imported lazily, so figures work without it.
+``store``: a path, None (the default store shared with ``diffbounds sweep``:
+``$DIFFBOUNDS_STORE`` or ``./results/diffbounds.sqlite`` in the working directory, if it exists)
+or False (never read a store). ``claims.store`` is imported lazily, so figures work without it.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any, Literal
 
-from diffbounds.figures._style import REPO
-
-DEFAULT_STORE = REPO / "results" / "diffbounds.sqlite"
+from diffbounds._paths import default_store
 
 #: the full-size sweep (``sweeps/NAME.toml``) behind each claim's figure
 FIGURE_SWEEPS = {
@@ -25,10 +26,11 @@ class FigureDataUnavailable(RuntimeError):
     """A figure's claim is not registered (yet) and no store holds its results."""
 
 
-def store_path(store) -> Path | None:
+def store_path(store: str | os.PathLike | Literal[False] | None) -> Path | None:
+    """The store to read: ``store`` itself, the default store if it exists, or None."""
     if store is False:
         return None
-    path = Path(DEFAULT_STORE if store is None else store)
+    path = default_store() if store is None else Path(store)
     if not path.exists():
         if store is not None:
             raise ValueError(f"store: no result store at {path}")
@@ -36,7 +38,8 @@ def store_path(store) -> Path | None:
     return path
 
 
-def stored_results(claim: str, store):
+def stored_results(claim: str, store: str | os.PathLike | Literal[False] | None
+                   ) -> tuple[list, list, str] | None:
     """(points, rows, 'store:PATH') from the store, or None when it does not hold ``claim``."""
     path = store_path(store)
     if path is None:
@@ -63,7 +66,7 @@ def stored_results(claim: str, store):
     return list(points), list(rows), f"store:{path} (sweep {sweep})"
 
 
-def get_claim(name: str):
+def get_claim(name: str) -> Any:
     """The registered claim, or FigureDataUnavailable saying which module should provide it."""
     from diffbounds.claims.registry import CLAIMS
 
@@ -74,7 +77,8 @@ def get_claim(name: str):
     return CLAIMS[name]
 
 
-def claim_record(name: str, *, store, quick_points=None):
+def claim_record(name: str, *, store: str | os.PathLike | Literal[False] | None,
+                 quick_points: list[dict] | None = None) -> tuple[Any, str]:
     """(ClaimRecord, source): from the store if it holds ``name``, else the claim's quick run
     (or its run on ``quick_points``)."""
     claim = get_claim(name)

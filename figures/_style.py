@@ -1,9 +1,12 @@
 """One house style for every figure, and the writer of its four files.
 
 Serif text from matplotlib's bundled fonts (STIX for maths, DejaVu Serif as fallback: no system
-fonts needed), paper widths (3.25 in single column, 6.75 in double column), 8–9 pt, and the
+fonts needed), sized for the NeurIPS text width (single column, 5.5 in; half-width panels
+2.7 in) so that figures print at 100 %: every font is at least ``MIN_FONT_PT`` = 7 pt at that
+size. Legends go outside the axes (``legend_outside``), never over data; parameters go in the
+caption (``provenance(caption=...)``, shown by the gallery), not in titles. Colours are the
 Okabe–Ito colour-blind-safe palette. ``save`` writes ``NAME.pdf``, ``NAME.png``, ``NAME.csv``
-(the plotted data) and ``NAME.json`` (provenance) to the output folder.
+(the plotted data) and ``NAME.json`` (provenance and caption) to the output folder.
 """
 
 from __future__ import annotations
@@ -12,20 +15,38 @@ import contextlib
 import csv
 import datetime
 import json
+import os
 import platform
 import re
 import subprocess
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 import numpy as np
+from cycler import cycler
+from matplotlib.figure import Figure
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+from diffbounds._paths import FIGURES as FIGURES_DIR
+from diffbounds._paths import default_figures_dir
 from diffbounds.claims.verdict import jsonable
 
-#: widths of a single and a double column, in inches
-SINGLE = 3.25
-DOUBLE = 6.75
+#: the NeurIPS text width (the paper is single column) and a half-width panel, in inches
+FULL = 5.5
+HALF = 2.7
+WIDTHS = {"full": FULL, "half": HALF}
+#: the smallest font size at print size, in points
+MIN_FONT_PT = 7.0
+
+#: a figure's ``store`` argument: a path, None (the default store if it exists) or False (none)
+StoreArg = str | os.PathLike | Literal[False] | None
+#: a figure's ``outdir`` argument: a folder, or None for the default (``./figures/output/``)
+PathArg = str | os.PathLike | None
 
 #: Okabe & Ito (2008), "Color Universal Design": colour-blind-safe, print-safe order
 OKABE_ITO = {
@@ -35,18 +56,18 @@ OKABE_ITO = {
 PALETTE = [OKABE_ITO[k] for k in ("blue", "vermillion", "green", "orange", "purple", "sky",
                                   "black", "yellow")]
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "serif",
     "font.serif": ["STIXGeneral", "DejaVu Serif"],
     "mathtext.fontset": "stix",
     "font.size": 8,
-    "axes.titlesize": 8.5,
+    "axes.titlesize": 8,
     "axes.labelsize": 8,
     "legend.fontsize": 7,
     "xtick.labelsize": 7,
     "ytick.labelsize": 7,
-    "figure.titlesize": 9,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "figure.titlesize": 8,
+    "axes.prop_cycle": cycler(color=PALETTE),
     "axes.linewidth": 0.6,
     "lines.linewidth": 1.2,
     "lines.markersize": 4,
@@ -68,29 +89,103 @@ RC = {
 }
 
 PACKAGES = ("numpy", "scipy", "sympy", "matplotlib", "numba", "pot", "hypothesis")
+#: the folder holding the package's source: the checkout's root in an editable install, the
+#: installed ``diffbounds`` package otherwise (never written to)
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUTDIR = REPO / "figures" / "output"
+#: the default output folder, relative to the working directory (``diffbounds._paths``)
+DEFAULT_OUTDIR = FIGURES_DIR
 
 
 @contextlib.contextmanager
-def style():
-    """The house rc context (use around figure creation *and* saving)."""
+def style() -> Iterator[None]:
+    """The house rc context (use around figure creation *and* saving).
+
+    >>> import matplotlib as mpl
+    >>> from diffbounds.figures import style
+    >>> with style():
+    ...     mpl.rcParams["legend.fontsize"] >= 7
+    True
+    """
     with mpl.rc_context(RC):
         yield
 
 
-def figure(width: str | float = "single", height: float | None = None, **kwargs):
-    """A new figure (``matplotlib.figure.Figure``, no pyplot state) of a paper width."""
-    from matplotlib.figure import Figure
+def figure(width: str | float = "full", height: float | None = None, **kwargs: Any) -> Figure:
+    """A new figure (``matplotlib.figure.Figure``, no pyplot state) at print size.
 
-    w = {"single": SINGLE, "double": DOUBLE}.get(width, width)
-    if not isinstance(w, (int, float)):
-        raise ValueError(f"width: 'single', 'double' or inches, got {width!r}")
-    h = w * 0.72 if height is None else height
+    Parameters
+    ----------
+    width : {"full", "half"} or float
+        ``"full"`` = the NeurIPS text width (5.5 in), ``"half"`` = a half-width panel (2.7 in),
+        or a width in inches.
+    height : float, optional
+        Height in inches (default: 0.62 × width).
+    **kwargs
+        Passed to ``matplotlib.figure.Figure``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With the constrained layout engine (so ``legend_outside`` can make room).
+
+    Raises
+    ------
+    ValueError
+        If ``width`` is neither a known name nor a positive number.
+
+    Examples
+    --------
+    >>> from diffbounds.figures._style import figure
+    >>> figure("half").get_size_inches().round(3).tolist()
+    [2.7, 1.674]
+    """
+    if isinstance(width, str):
+        if width not in WIDTHS:
+            raise ValueError(f"width: one of {sorted(WIDTHS)} or inches, got {width!r}")
+        w = WIDTHS[width]
+    elif isinstance(width, (int, float)) and not isinstance(width, bool) and width > 0:
+        w = float(width)
+    else:
+        raise ValueError(f"width: one of {sorted(WIDTHS)} or inches, got {width!r}")
+    h = w * 0.62 if height is None else height
     return Figure(figsize=(w, h), layout="constrained", **kwargs)
 
 
-def plain_log_ticks(ax, axis="x", values=None):
+#: where ``legend_outside`` may put a legend: beside the axes, never on them
+OutsideLoc = Literal["outside lower center", "outside upper center", "outside right center",
+                     "outside left center"]
+
+
+def legend_outside(fig: Figure, axes: Any = None, *, loc: OutsideLoc = "outside lower center",
+                   ncols: int | None = None) -> Any:
+    """One figure legend outside every axes, so that it can cover no data.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure with the constrained layout engine (``figure`` makes one), which makes room.
+    axes : Axes or sequence of Axes, optional
+        Whose labelled artists to list (default: all axes); duplicate labels are dropped.
+    loc : OutsideLoc
+        One of matplotlib's ``"outside ..."`` locations.
+    ncols : int, optional
+        Columns (default: one row up to three entries, else two columns).
+
+    Returns
+    -------
+    matplotlib.legend.Legend
+    """
+    handles: dict[str, Any] = {}
+    for ax in (fig.axes if axes is None else np.atleast_1d(axes).ravel()):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    n = len(handles)
+    if ncols is None:
+        ncols = n if n <= 3 else 2
+    return fig.legend(handles=list(handles.values()), labels=list(handles), loc=loc, ncols=ncols)
+
+
+def plain_log_ticks(ax: Any, axis: str = "x", values: Any = None) -> None:
     """Label a log axis with plain numbers ('%g'): at ``values`` (e.g. the grid) if given,
     else on decades and at 2 and 5 times them."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
@@ -124,7 +219,10 @@ def statement_label(*keys) -> str:
 
 # ------------------------------------------------------------------------- provenance
 def git_commit() -> str | None:
-    """HEAD of the repository, with '-dirty' when tracked files differ from it."""
+    """HEAD of the checkout, with '-dirty' when tracked files differ from it; None when the
+    code is not running from a checkout (an installed wheel)."""
+    if not (REPO / "pyproject.toml").is_file():
+        return None
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
                               text=True, timeout=10, check=True).stdout.strip()
@@ -135,8 +233,9 @@ def git_commit() -> str | None:
         return None
 
 
-def versions() -> dict:
-    out = {"python": platform.python_version()}
+def versions() -> dict[str, str | None]:
+    """Versions of Python and of the packages that shape a figure (None if not installed)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)
@@ -145,11 +244,14 @@ def versions() -> dict:
     return out
 
 
-def provenance(name: str, *, parameters: dict, source: str, seeds=None,
-               statements=(), claim: str | None = None, **extra) -> dict:
-    """The JSON provenance of one figure: what was plotted, from where, with what."""
+def provenance(name: str, *, parameters: dict, source: str | dict, seeds: Any = None,
+               statements: Any = (), claim: str | list[str] | None = None,
+               caption: str | None = None, **extra: Any) -> dict:
+    """The JSON provenance of one figure: what was plotted, from where, with what, and its
+    caption (the parameters a reader needs, kept out of the titles)."""
     return jsonable({
-        "figure": name, "claim": claim, "statements": list(statements), "source": source,
+        "figure": name, "caption": caption, "claim": claim, "statements": list(statements),
+        "source": source,
         "parameters": parameters, "seeds": seeds, "versions": versions(),
         "commit": git_commit(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), **extra,
@@ -157,7 +259,7 @@ def provenance(name: str, *, parameters: dict, source: str, seeds=None,
 
 
 # ------------------------------------------------------------------------- writing
-def write_csv(path, data: dict) -> None:
+def write_csv(path: str | os.PathLike, data: dict) -> None:
     """Columns of equal length (dict name -> sequence) as CSV; floats with full precision."""
     cols = {k: list(np.asarray(v).ravel()) if not isinstance(v, list) else v
             for k, v in data.items()}
@@ -182,12 +284,16 @@ def _cell(v):
     return v
 
 
-def save(fig, name: str, data: dict, provenance: dict, outdir=None) -> dict:
-    """Write ``NAME.{pdf,png,csv,json}`` into ``outdir`` (default figures/output/).
+def save(fig: Figure, name: str, data: dict, provenance: dict, outdir: PathArg = None
+         ) -> dict[str, str]:
+    """Write ``NAME.{pdf,png,csv,json}`` into ``outdir``.
+
+    The default folder is ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/`` in the working
+    directory (``diffbounds._paths.default_figures_dir``), never the installed package.
 
     Returns ``{"pdf": path, "png": path, "csv": path, "json": path}``.
     """
-    out = Path(outdir) if outdir is not None else DEFAULT_OUTDIR
+    out = Path(outdir) if outdir is not None else default_figures_dir()
     out.mkdir(parents=True, exist_ok=True)
     paths = {ext: out / f"{name}.{ext}" for ext in ("pdf", "png", "csv", "json")}
     with style():

@@ -42,7 +42,8 @@ def _stored_points(store):
             for p, r in zip(points, rows, strict=True)], source
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
     """Render the figure; returns the written paths (``_style.save``)."""
     from diffbounds.claims._propagation_common import T_HORIZON
     from diffbounds.claims.frontier_w2 import mixture_in
@@ -51,7 +52,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
     s = _setting(quick)
     early = bounds.get("gupta2024.early_stop")
     stored, store_source = _stored_points(store)
-    cols = {k: [] for k in COLUMNS}
+    cols: dict[str, list] = {k: [] for k in COLUMNS}
     per_d = []
     for d in DIMS:
         mix = mixture_in(d)
@@ -68,33 +69,36 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
                             strict=True):
                 cols[k].append(v)
 
+    caption = (f"Closeness frontier γ*(ε), the output notion of Theorem 1.2 with early "
+               f"stopping (Theorem C.2): the smallest W₂ to q₀ reachable within TV budget ε, "
+               f"for the sampler output (n = {s['n']}, N = {s['N']}) and for a second q₀ "
+               f"sample (null), against the target γ m₂ (γ = {s['gamma']:g}); panels "
+               + ", ".join(f"d = {r['d']} (t_stop = {r['t_stop']:.3g})" for r in per_d) + ".")
     with _style.style():
-        fig = _style.figure("double", 2.3)
+        fig = _style.figure("full", 2.5)
         axes = fig.subplots(1, len(DIMS))
         c = _style.PALETTE
         for ax, r in zip(axes, per_d, strict=True):
             ax.plot(s["eps"], r["w2"], "o-", color=c[0], ms=3.5,
                     label=r"sampler output $\hat p$ vs $q_0$")
             ax.plot(s["eps"], r["null"], "s:", color=c[3], ms=3,
-                    label=r"null: $q_0$ sample vs $q_0$ sample")
+                    label=r"null: $q_0$ vs $q_0$ sample")
             ax.axhline(s["gamma"] * r["m2"], color=c[1], ls="--", lw=1,
                        label=r"target $\gamma m_2$ (Thm 1.2)")
             mine = [p for p in stored if p["d"] == r["d"] and np.isclose(p["gamma"], s["gamma"])]
             for i, p in enumerate(mine):
                 ax.plot(p["eps"], p["w2"], "*", color=c[2], ms=7,
                         label="claim frontier_w2 (store)" if i == 0 else None)
-            ax.set_title(f"$d={r['d']}$, $\\gamma={s['gamma']:g}$, "
-                         f"$t_{{\\rm stop}}={r['t_stop']:.3g}$")
+            ax.set_title(f"$d={r['d']}$", loc="left")
             ax.set_xlabel(r"TV budget $\varepsilon$")
             ax.set_ylim(bottom=0)
-        axes[0].set_ylabel(r"$\gamma^*(\varepsilon)$: min W$_2$ to $q_0$ (data units)")
-        axes[0].legend(loc="upper right", fontsize=6)
-        fig.suptitle(f"Closeness frontier (output notion of Thm 1.2, early stopping Thm C.2), "
-                     f"n = {s['n']}, N = {s['N']}")
+        axes[0].set_ylabel(r"min W$_2$ to $q_0$")
+        _style.legend_outside(fig, axes, ncols=2)
     source = store_source + " (overlay) + direct run" if store_source else \
         ("quick run" if quick else "direct run")
     prov = _style.provenance(
-        NAME, claim=CLAIM, statements=["gupta2024.early_stop", "gupta2024.theorem_1_2",
+        NAME, caption=caption, claim=CLAIM,
+        statements=["gupta2024.early_stop", "gupta2024.theorem_1_2",
                                        "gupta2024.theorem_c2"], source=source,
         parameters=dict(dims=DIMS, gamma=s["gamma"], n=s["n"], N=s["N"], T=T_HORIZON,
                         eps=s["eps"], mixture="diffbounds.claims.frontier_w2.mixture_in(d, seed=0)",

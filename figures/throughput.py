@@ -9,6 +9,7 @@ Bars: particle·component·steps per second; labels: speed-up over NumPy float64
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,9 @@ from diffbounds.figures import _style
 
 NAME = "throughput"
 COLUMNS = ("backend", "dtype", "n", "seconds", "throughput", "ratio_to_numpy")
-REPORT = _style.REPO / "benchmarks" / "RESULTS.json"
+#: the bundled report, package data of ``diffbounds.benchmarks`` (``benchmarks/`` is beside
+#: ``figures/`` both in the checkout and in an installed wheel)
+REPORT = Path(__file__).resolve().parent.parent / "benchmarks" / "RESULTS.json"
 
 
 def _report(quick, report):
@@ -38,7 +41,8 @@ def _report(quick, report):
     return rep, "quick run" if quick else "run"
 
 
-def make(quick: bool = True, store=None, outdir=None, report=None) -> dict:
+def make(quick: bool = True, store: _style.StoreArg = None, outdir: _style.PathArg = None,
+         report: str | os.PathLike | None = None) -> dict[str, str]:
     """Render the figure; returns the written paths. ``report``: a ``bench --json`` file."""
     rep, source = _report(quick, report)
     results = rep["results"]
@@ -47,7 +51,7 @@ def make(quick: bool = True, store=None, outdir=None, report=None) -> dict:
     by = {(r["backend"], r["dtype"]): r for r in results}
     w = rep["workload"]
     with _style.style():
-        fig = _style.figure("single", 2.3)
+        fig = _style.figure("half", 2.3)
         ax = fig.add_subplot()
         width = 0.8 / len(dtypes)
         for j, dt in enumerate(dtypes):
@@ -62,20 +66,20 @@ def make(quick: bool = True, store=None, outdir=None, report=None) -> dict:
                 if r is not None:
                     ax.annotate(f"×{r:.1f}", (bar.get_x() + bar.get_width() / 2,
                                               bar.get_height()),
-                                textcoords="offset points", xytext=(0, 1.5), ha="center",
-                                fontsize=6)
+                                textcoords="offset points", xytext=(0, 1.5), ha="center")
         ax.set_yscale("log")
         ax.set_xticks(range(len(backends)), backends)
         ax.set_xlabel("backend")
         ax.set_ylabel("particle·component·steps / s")
         ax.grid(axis="x", visible=False)
-        ax.set_title(f"Sampler throughput: n = {w['n']}, d = {w['dim']}, "
-                     f"K = {w['n_components']}, N = {w['n_steps']}", fontsize=7.5)
-        ax.legend(loc="upper left", fontsize=6.5)
         tp = [r["throughput"] for r in results]
-        ax.set_ylim(float(np.min(tp)) / 4, float(np.max(tp)) * 4)
+        ax.set_ylim(float(np.min(tp)) / 4, float(np.max(tp)) * 8)
+        _style.legend_outside(fig, ax, loc="outside upper center", ncols=len(dtypes))
     data = {k: [r.get(k) for r in results] for k in COLUMNS}
-    prov = _style.provenance(NAME, source=source, parameters=dict(workload=w),
+    caption = (f"Sampler throughput per backend and dtype on the standard workload (n = {w['n']} "
+               f"particles, d = {w['dim']}, K = {w['n_components']} components, N = "
+               f"{w['n_steps']} steps); labels: speed-up over NumPy float64.")
+    prov = _style.provenance(NAME, caption=caption, source=source, parameters=dict(workload=w),
                              seeds=dict(mixture=w.get("seed")), machine=rep.get("machine"),
                              benchmark_date=rep.get("date"), derived=rep.get("derived"))
     return _style.save(fig, NAME, data, prov, outdir)

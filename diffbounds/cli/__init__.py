@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from diffbounds._version import __version__
 from diffbounds.cli import bench as _cli_bench
 from diffbounds.cli import bounds as _cli_bounds
 from diffbounds.cli import figures as _cli_figures
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Numerical verification of diffusion-model training bounds "
         "(Gupta, Parulekar, Price, Xun, NeurIPS 2024).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for module in _COMMANDS:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 
-def register(sub):
+
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="time the standard sampler (or training) workload")
     p.add_argument("--suite", choices=["sampler", "training"], default="sampler",
                    help="sampler: backends on the standard workload (default); training: wall "
@@ -22,7 +24,7 @@ def register(sub):
     p.set_defaults(func=_run)
 
 
-def _run(args):
+def _run(args: argparse.Namespace) -> int:
     import json
 
     from diffbounds.cli._paths import check_output_file

@@ -1,4 +1,4 @@
-"""``diffbounds bounds ...``: look up, evaluate, tabulate, check and compare the statements.
+"""``diffbounds bounds ...``: look up, evaluate, tabulate, check and compare the statements::
 
     diffbounds bounds list [--prefix P]
     diffbounds bounds show KEY
@@ -42,7 +42,7 @@ def _parse_assignments(items: list[str], argument: str = "values") -> dict[str, 
 
 
 # ---- sub-commands ------------------------------------------------------------------------------
-def _cmd_list(args) -> int:
+def _cmd_list(args: argparse.Namespace) -> int:
     from diffbounds import bounds
 
     sts = [bounds.get(k) for k in bounds.keys(args.prefix)]
@@ -58,7 +58,7 @@ def _cmd_list(args) -> int:
     return 0
 
 
-def _cmd_show(args) -> int:
+def _cmd_show(args: argparse.Namespace) -> int:
     import sympy as sp
 
     from diffbounds import bounds
@@ -99,7 +99,7 @@ def _cmd_show(args) -> int:
     return 0
 
 
-def _cmd_eval(args) -> int:
+def _cmd_eval(args: argparse.Namespace) -> int:
     from diffbounds import bounds
 
     st = bounds.get(args.key)
@@ -123,7 +123,7 @@ def _cmd_eval(args) -> int:
     return 0
 
 
-def _cmd_table(args) -> int:
+def _cmd_table(args: argparse.Namespace) -> int:
     from diffbounds import bounds
     from diffbounds.bounds.tables import format_dependence, table_rows
 
@@ -132,7 +132,7 @@ def _cmd_table(args) -> int:
         cols, rows = table_rows(keys, soft=not args.full_logs)
         payload = []
         for r in rows:
-            cells = {}
+            cells: dict[str, dict[str, Any] | None] = {}
             for name, c in r["cells"].items():
                 if c is None:
                     cells[name] = None
@@ -149,7 +149,7 @@ def _cmd_table(args) -> int:
     return 0
 
 
-def _cmd_check(args) -> int:
+def _cmd_check(args: argparse.Namespace) -> int:
     from diffbounds.bounds import checks
 
     report = checks.run_checks()
@@ -163,7 +163,7 @@ def _cmd_check(args) -> int:
     return 1 if (args.strict and bad) else 0
 
 
-def _cmd_compare(args) -> int:
+def _cmd_compare(args: argparse.Namespace) -> int:
     from diffbounds import bounds
 
     a, b = bounds.get(args.key_a), bounds.get(args.key_b)
@@ -224,34 +224,38 @@ def _cmd_compare(args) -> int:
 
 
 def _plot(path, grid, va, vb, la, lb, xname, roots, fixed_txt) -> None:
-    try:
-        import matplotlib
-    except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
-        raise ValueError("--plot: matplotlib is not installed") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Both bounds against the varied symbol in the figures' house style (half-width panel at
+    print size, legend outside the axes); the fixed values go in the PDF/PNG metadata and in
+    the printed output, not in a title."""
+    from diffbounds.figures import _style
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(grid, va, label=la)
-    ax.loglog(grid, vb, label=lb)
-    for r in roots:
-        ax.axvline(r, color="gray", ls=":", lw=1)
-    ax.set_xlabel(xname)
-    ax.set_title(fixed_txt, fontsize=7)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    with _style.style():
+        fig = _style.figure("half", 2.6)
+        ax = fig.add_subplot()
+        ax.loglog(grid, va, color=_style.PALETTE[0], label=f"A = {la}")
+        ax.loglog(grid, vb, color=_style.PALETTE[1], ls="--", label=f"B = {lb}")
+        for r in roots:
+            ax.axvline(r, color="0.5", ls=":", lw=0.8)
+        ax.set_xlabel(xname)
+        ax.set_ylabel("bound value (C = 1)")
+        _style.legend_outside(fig, ax, ncols=1)
+        meta = {"Title": f"{la} vs {lb}; fixed: {fixed_txt}"}
+        if str(path).lower().endswith(".png"):
+            fig.savefig(path, metadata={"Software": "diffbounds", **meta})
+        elif str(path).lower().endswith(".pdf"):
+            fig.savefig(path, metadata={"Creator": "diffbounds", **meta})
+        else:
+            fig.savefig(path)
 
 
 # ---- registration ------------------------------------------------------------------------------
-def _outside_arg(q) -> None:
+def _outside_arg(q: argparse.ArgumentParser) -> None:
     q.add_argument("--outside-hypotheses", action="store_true",
                    help="evaluate even where the statement's hypotheses (e.g. T >= 1) or "
                         "probabilities (< 1) are violated; the numbers then carry no guarantee")
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bounds", help="look up, evaluate and compare the theory's statements",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     bsub = p.add_subparsers(dest="bounds_command", metavar="ACTION")

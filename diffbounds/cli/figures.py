@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import Literal
 
-def register(sub):
-    p = sub.add_parser("figures", help="render the figures to figures/output/ (PDF, PNG, CSV, "
-                                       "JSON provenance)")
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("figures", help="render the figures to ./figures/output/ (PDF, PNG, "
+                                       "CSV, JSON provenance)")
     p.add_argument("--quick", action="store_true",
                    help="test size when the store does not hold a figure's claim "
                         "(default: the claims' quick grids)")
     p.add_argument("--only", nargs="+", metavar="NAME", default=None,
                    help="figures to render (default: all); see --list")
     p.add_argument("--store", metavar="PATH", default=None,
-                   help="result store to read (default: results/diffbounds.sqlite if it exists)")
+                   help="result store to read (default: the store `diffbounds sweep` writes, "
+                        "$DIFFBOUNDS_STORE or ./results/diffbounds.sqlite, if it exists)")
     p.add_argument("--no-store", action="store_true", help="never read a result store")
     p.add_argument("--outdir", metavar="DIR", default=None,
-                   help="output folder (default: figures/output/)")
+                   help="output folder (default: $DIFFBOUNDS_FIGURES or ./figures/output/ in the "
+                        "working directory)")
     p.add_argument("--list", action="store_true", help="list the figures and exit")
     p.set_defaults(func=_run)
 
 
-def _run(args):
+def _run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -44,7 +49,9 @@ def _run(args):
             raise ValueError(f"outdir: cannot create {args.outdir!r}: {exc.strerror}") from None
         if not os.access(args.outdir, os.W_OK | os.X_OK):
             raise ValueError(f"outdir: {args.outdir!r} is not writable")
-    store = False if args.no_store else args.store
+    store: str | Literal[False] | None = args.store
+    if args.no_store:
+        store = False
     failed = 0
     for name in names:
         try:

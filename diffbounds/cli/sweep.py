@@ -3,9 +3,13 @@ export it (``claims.sweep``, ``claims.store``)."""
 
 from __future__ import annotations
 
+import json
 import sys
 
-DEFAULT_STORE = "results/diffbounds.sqlite"
+from diffbounds._paths import STORE
+
+#: the default store, shared with ``diffbounds figures`` (``$DIFFBOUNDS_STORE`` overrides it)
+DEFAULT_STORE = str(STORE)
 
 
 def register(sub):
@@ -13,8 +17,9 @@ def register(sub):
     ssub = p.add_subparsers(dest="sweep_command", metavar="ACTION")
     ssub.required = True
 
-    r = ssub.add_parser("run", help="run FILE.toml; finished tasks are skipped (resume)")
-    r.add_argument("file", metavar="FILE.toml")
+    r = ssub.add_parser("run", help="run a sweep (a bundled sweep's name, e.g. quick, or "
+                                    "FILE.toml); finished tasks are skipped (resume)")
+    r.add_argument("file", metavar="NAME|FILE.toml")
     _store_arg(r)
     r.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: number of cores; 1 runs in-process)")
@@ -27,9 +32,11 @@ def register(sub):
     r.set_defaults(func=_run)
 
     s = ssub.add_parser("status", help="per sweep and claim: tasks ok/failed/pending, verdict")
-    s.add_argument("file", metavar="FILE.toml", nargs="?",
+    s.add_argument("file", metavar="NAME|FILE.toml", nargs="?",
                    help="only this sweep (its current grid, including tasks not yet recorded)")
     _store_arg(s)
+    s.add_argument("--json", action="store_true",
+                   help="print the status rows as a JSON list instead of a table")
     s.set_defaults(func=_status)
 
     e = ssub.add_parser("export", help="write the stored rows as csv, json or parquet")
@@ -44,17 +51,32 @@ def register(sub):
 
 
 def _store_arg(p):
-    p.add_argument("--store", default=DEFAULT_STORE, metavar="PATH",
-                   help=f"SQLite result store (default: {DEFAULT_STORE})")
+    p.add_argument("--store", default=None, metavar="PATH",
+                   help=f"SQLite result store (default: $DIFFBOUNDS_STORE or {DEFAULT_STORE} "
+                        "in the working directory, the store `diffbounds figures` reads)")
+
+
+def _store(args):
+    from diffbounds._paths import default_store
+
+    return str(default_store()) if args.store is None else args.store
+
+
+def _load(name_or_path):
+    from diffbounds import sweeps
+    from diffbounds.claims.sweep import load_sweep
+
+    return load_sweep(sweeps.resolve(name_or_path))
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
 
 def _run(args):
-    from diffbounds.claims.sweep import load_sweep, run_sweep
+    from diffbounds.claims.sweep import run_sweep
 
-    sweep = load_sweep(args.file)
+    sweep = _load(args.file)
+    args.store = _store(args)
     try:
         summary = run_sweep(sweep, args.store, workers=args.workers, dask=args.dask,
                             progress=not args.no_progress, replace=args.replace)
@@ -100,11 +122,10 @@ def _failed_rows(store_path, sweep):
 def _status(args):
     from diffbounds.claims.store import ResultStore
 
+    args.store = _store(args)
     with ResultStore(args.store, readonly=True) as store:
         if args.file:
-            from diffbounds.claims.sweep import load_sweep
-
-            sweep = load_sweep(args.file)
+            sweep = _load(args.file)
             done, failed = store.finished_keys(), store.failed_keys()
             verdicts = {v["claim"]: v for v in store.verdicts(sweep=sweep.name)}
             lines = []
@@ -119,6 +140,9 @@ def _status(args):
                                   verdict_error=v["error"] if v else None))
         else:
             lines = store.status()
+    if args.json:
+        print(json.dumps(lines, indent=2))
+        return 0
     if not lines:
         print(f"no sweeps in {args.store}")
         return 0
@@ -140,6 +164,7 @@ def _export(args):
 
     check_output_file("output", args.output)
     status = None if args.status == "all" else args.status
+    args.store = _store(args)
     with ResultStore(args.store, readonly=True) as store:
         text = store.export(args.format, args.output, claim=args.claim, sweep=args.sweep,
                             status=status)

@@ -150,6 +150,29 @@ def test_export_parquet(filled, tmp_path):
     assert list(df["measured.tv"]) == [r["measured"]["tv"] for r in filled.rows()]
 
 
+def test_to_dataframe_matches_rows(filled):
+    pd = pytest.importorskip("pandas")
+    df = filled.to_dataframe(status=None)
+    rows = filled.rows(status=None)
+    assert isinstance(df, pd.DataFrame) and len(df) == len(rows)
+    assert list(df["key"]) == [r["key"] for r in rows]
+    assert list(df["status"]) == [r["status"] for r in rows]
+    assert [json.loads(v) for v in df["versions"]] == [r["versions"] for r in rows]
+    ok = filled.to_dataframe(claim="c")
+    assert list(ok["measured.tv"]) == [r["measured"]["tv"] for r in filled.rows()]  # exact
+    assert json.loads(ok["measured.extra"].iloc[1]) == [1.0, 2.0]
+    assert pd.isna(ok["measured.extra"].iloc[0]) and ok["params.tag"].iloc[1] == "a,b"
+    assert len(filled.to_dataframe(claim="no_such_claim")) == 0
+
+
+def test_to_dataframe_without_pandas(filled, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas -> ImportError
+    with pytest.raises(ImportError, match=r"diffbounds\[parquet\]"):
+        filled.to_dataframe()
+
+
 def test_export_bad_format(filled):
     with pytest.raises(ValueError, match="^format:"):
         filled.export("xlsx")

@@ -1,8 +1,11 @@
 """Each figure renders at quick size with the Agg backend and writes its four files.
 
 PNG: a non-empty PNG; CSV: the module's documented columns (``COLUMNS``) and at least one row;
-JSON: the provenance keys. A figure whose claim is not registered yet is skipped with the
-reason (``figures.FigureDataUnavailable``).
+JSON: the provenance keys and a caption. House style at print size: the NeurIPS widths
+(5.5 in or 2.7 in), no text under 7 pt, and no legend box over a plotted point (checked in
+display coordinates on the drawn figure; ``test_overlap_check_can_fail`` shows the check
+catches a legend placed over data). A figure whose claim is not registered yet is skipped
+with the reason (``figures.FigureDataUnavailable``).
 """
 
 from __future__ import annotations
@@ -23,9 +26,86 @@ PROVENANCE_KEYS = {"figure", "source", "parameters", "seeds", "versions", "commi
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
+def _plotted_points(fig):
+    """Display coordinates of every plotted data point (lines' vertices, markers, collection
+    offsets) that lies inside its axes."""
+    import numpy as np
+    from matplotlib.collections import Collection
+
+    pts = []
+    for ax in fig.axes:
+        box = ax.get_window_extent()
+        for art in ax.get_children():
+            if not art.get_visible():
+                continue
+            if isinstance(art, matplotlib.lines.Line2D):
+                xy = art.get_transform().transform(np.asarray(art.get_xydata(), float))
+            elif isinstance(art, Collection) and len(art.get_offsets()):
+                xy = art.get_offset_transform().transform(np.asarray(art.get_offsets(), float))
+            else:
+                continue
+            xy = xy[np.all(np.isfinite(xy), axis=1)]
+            inside = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0)
+                      & (xy[:, 1] <= box.y1))
+            pts.extend(map(tuple, xy[inside]))
+    return pts
+
+
+def _draw(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+
+
+def legend_overlaps(fig):
+    """(legend index, point) for every plotted point inside a legend's box."""
+    _draw(fig)
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    boxes = [lg.get_window_extent() for lg in legends]
+    return [(i, p) for p in _plotted_points(fig) for i, b in enumerate(boxes)
+            if b.x0 < p[0] < b.x1 and b.y0 < p[1] < b.y1]
+
+
+def small_texts(fig, minimum):
+    """Visible, non-empty texts smaller than ``minimum`` points."""
+    _draw(fig)
+    out = []
+    for t in fig.findobj(matplotlib.text.Text):
+        if t.get_visible() and t.get_text().strip() and t.get_fontsize() < minimum - 1e-9:
+            out.append((t.get_text(), t.get_fontsize()))
+    return out
+
+
+def test_overlap_check_can_fail():
+    with _style.style():
+        fig = _style.figure("half")
+        ax = fig.add_subplot()
+        ax.plot([0, 1, 2], [0, 1, 2], "o", label="data")
+        ax.legend(loc="center")  # over the middle point
+        ax.text(0, 2, "tiny", fontsize=5)
+    assert legend_overlaps(fig)
+    assert small_texts(fig, _style.MIN_FONT_PT) == [("tiny", 5.0)]
+    with _style.style():
+        fig = _style.figure("half")
+        ax = fig.add_subplot()
+        ax.plot([0, 1, 2], [0, 1, 2], "o", label="data")
+        _style.legend_outside(fig, ax)
+    assert not legend_overlaps(fig)
+
+
 @pytest.mark.parametrize("name", sorted(figures.FIGURES))
-def test_figure_renders_quick(name, tmp_path):
+def test_figure_renders_quick(name, tmp_path, monkeypatch):
     module = figures.FIGURES[name]
+    drawn = []
+    save = _style.save
+
+    def capture(fig, *args, **kwargs):
+        drawn.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(_style, "save", capture)
     try:
         paths = figures.make(name, quick=True, store=False, outdir=tmp_path)
     except figures.FigureDataUnavailable as exc:
@@ -42,6 +122,14 @@ def test_figure_renders_quick(name, tmp_path):
     assert PROVENANCE_KEYS <= set(prov)
     assert prov["figure"] == name
     assert prov["versions"]["matplotlib"] == matplotlib.__version__
+    assert prov["caption"] and len(prov["caption"]) > 40
+    (fig,) = drawn
+    assert round(fig.get_size_inches()[0], 3) in (_style.FULL, _style.HALF)
+    with _style.style():
+        assert small_texts(fig, _style.MIN_FONT_PT) == []
+        assert legend_overlaps(fig) == []
+    titles = [ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right")]
+    assert all(len(t) <= 45 for t in titles), titles  # parameters go in the caption
 
 
 def test_registry_names_match_modules():
