@@ -38,8 +38,10 @@ polynomial reconstruction of the masses:
 Grid. Δ is fixed for the whole chain; each step's grid is the smallest lattice interval holding
 every image plus the kernel's reach, then end cells with mass below ``mass_floor`` (default
 1e-20) are trimmed. Trimmed mass, and mass that would need more than ``max_cells`` cells (the
-mass-richest window is kept), is dropped and reported as ``GridLaw.lost_mass``: every distance
-below is exact up to ± lost_mass / 2 plus the method error.
+mass-richest window is kept), is dropped and reported as ``GridLaw.lost_mass``: TV is exact up
+to ± lost_mass / 2 plus the method error; W2 and KL are those of the renormalised grid law and
+are refused (ValueError) above ``max_lost_mass`` (default 1e-12), since where the lost mass
+went is unknown and both are unbounded in it.
 
 Choice of Δ and measured method error. By default Δ = min(W / 4000, s_min / 64), W the width of
 the start law's support (|y| ≤ 9.3 for N(0, 1)) and s_min the narrowest component SD of
@@ -85,6 +87,8 @@ _GRID_KEYS = ("cells", "spacing", "truncation", "mass_floor", "max_cells")
 #: Gauss–Legendre rule on [−½, ½] for the in-cell integrals of w2 and kl
 _GL_U, _GL_W = np.polynomial.legendre.leggauss(6)
 _GL_U, _GL_W = 0.5 * _GL_U, 0.5 * _GL_W
+#: w2 and kl refuse laws with more lost mass than this (it is not known where it went)
+_DEFAULT_MAX_LOST_MASS = 1e-12
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
@@ -98,7 +102,10 @@ class GridLaw:
     Inside each cell the density is the limited linear reconstruction (M_j + S_j u)/Δ,
     u ∈ [−½, ½] (see the module docstring); ``cdf``, ``quantile``, ``mean``, ``var``, ``w2`` and
     ``kl`` use it; ``mass`` and ``pdf`` are the cell values. ``lost_mass`` is mass known to be
-    missing from the grid (1 − Σ mass up to rounding).
+    missing from the grid (1 − Σ mass up to rounding): ``tv`` counts it as ± lost_mass / 2;
+    ``w2`` and ``kl`` (of the renormalised grid law) refuse a law whose lost mass exceeds
+    their ``max_lost_mass``. Every distance treats the target's mass off the grid exactly
+    (there p = 0), so targets wider than the grid are fine.
     """
 
     mass: np.ndarray
@@ -227,6 +234,19 @@ class GridLaw:
         return _cell_masses(target, edges), float(target.cdf(edges[0])), float(
             target.sf(edges[-1]))
 
+    def _check_lost_mass(self, what, max_lost_mass):
+        max_lost_mass = check_real("max_lost_mass", max_lost_mass)
+        if not 0.0 <= max_lost_mass <= 1.0:
+            raise ValueError(f"max_lost_mass: must be in [0, 1], got {max_lost_mass!r}")
+        if self.lost_mass > max_lost_mass:
+            raise ValueError(
+                f"{what}: the law has lost_mass = {self.lost_mass:.3g} > max_lost_mass = "
+                f"{max_lost_mass:.3g}; where that mass went is unknown, so {what} of the law is "
+                f"not determined by the grid (it can be anything from the renormalised grid "
+                f"law's value upwards for a far-away loss). Use a larger grid "
+                f"(grid={{'max_cells': ...}}, a smaller 'mass_floor') or pass max_lost_mass "
+                f"to accept the renormalised grid law's value knowingly")
+
     def tv_lower_bound(self, target) -> float:
         """½ Σ_j |M_j − Q(cell_j)| + ½ Q(outside the grid): TV between the laws coarsened to
         the cells, a lower bound on TV(p, q) (data processing) up to ± lost_mass / 2."""
@@ -242,11 +262,20 @@ class GridLaw:
         ½ ∫ |·| is integrated exactly. This equals ``tv_lower_bound`` except in cells where
         p − q changes sign, where it recovers the O(Δ²) per crossing that coarsening loses
         (error O(Δ³ |(p − q)″|) per crossing); ± lost_mass / 2 for mass off the grid.
+
+        Off the grid p = 0, so p − q = −q there: its TV contribution is exactly
+        ½ Q(outside the grid), and the end cells' slopes use the target's masses in the
+        (virtual) cells just outside the grid, −Q(cell −1) and −Q(cell G) — never the whole
+        off-grid tail, which would fake a sign change of p − q in an end cell when the target
+        is wider than the grid (e.g. a narrow output law against a wide q_{t_stop}).
         """
         _check_target("target", target)
-        Q, q_left, q_right = self._target_cells(target)
+        outer = (self.start + np.arange(-1, self.cells + 2) - 0.5) * self.spacing
+        Q_ext = _cell_masses(target, outer)  # cells −1 .. G
+        Q = Q_ext[1:-1]
+        q_left, q_right = float(target.cdf(outer[1])), float(target.sf(outer[-2]))
         d = self.mass - Q
-        padded = np.concatenate([[-q_left], d, [-q_right]])
+        padded = np.concatenate([[-Q_ext[0]], d, [-Q_ext[-1]]])
         s = 0.5 * (padded[2:] - padded[:-2])
         ad, as_ = np.abs(d), np.abs(s)
         crossing = as_ > 2.0 * ad
@@ -262,28 +291,44 @@ class GridLaw:
         x = self.grid[:, None] + u * self.spacing
         return x, np.maximum(M[:, None] + S[:, None] * u, 0.0)
 
-    def w2(self, target) -> float:
+    def w2(self, target, *, max_lost_mass: float = _DEFAULT_MAX_LOST_MASS) -> float:
         """W2(p, q) = (∫₀¹ |F⁻¹(u) − G⁻¹(u)|² du)^{1/2} by quantile functions.
 
         [0, 1] is cut at the CDF values of both laws at every cell edge, so that on each piece
         both quantile functions stay inside one cell (smooth even where q is tiny between
         modes); each piece gets 3-point Gauss–Legendre in u. u > ½ is done as the lower half of
         the reflected laws (u → 1 − u), so both tails keep full precision. F⁻¹ inverts the
-        reconstruction (p normalised by its total mass; lost mass ignored), G⁻¹ is
-        ``target.quantile``.
+        reconstruction, G⁻¹ is ``target.quantile``. Targets wider than the grid are fine (the
+        cuts at G's values at the grid's edges isolate the tails of G⁻¹).
+
+        Lost mass: the grid holds 1 − ``lost_mass``; F⁻¹ is that of the grid law renormalised
+        to mass 1. Where the lost mass went is unknown and W2 is not continuous in it (mass ℓ
+        moved a distance R changes W2² by up to ℓR²), so the value is returned only when
+        ``lost_mass ≤ max_lost_mass`` (default 1e-12: trimming at the default ``mass_floor``
+        loses ~1e-18); otherwise ValueError — pass a larger ``max_lost_mass`` to accept the
+        renormalised law's W2 knowingly.
         """
         _check_target("target", target)
+        self._check_lost_mass("w2", max_lost_mass)
         reflected = GridLaw(self.mass[::-1], self.spacing, -(self.start + self.cells - 1))
         target_r = GaussianMixture(np.array(target.weights), -target.means,
                                    np.array(target.eigvals[:, 0]))
         w2sq = _w2sq_lower_half(self, target) + _w2sq_lower_half(reflected, target_r)
         return math.sqrt(max(w2sq, 0.0))
 
-    def kl(self, target) -> float:
+    def kl(self, target, *, max_lost_mass: float = _DEFAULT_MAX_LOST_MASS) -> float:
         """KL(p ‖ q) = ∫ p log(p / q), per cell by 6-point Gauss–Legendre on the linear
-        reconstruction (O(Δ⁴) for smooth p), with log q from ``target.logpdf``; p normalised by
-        its total mass (lost mass ignored)."""
+        reconstruction (O(Δ⁴) for smooth p), with log q from ``target.logpdf`` (any target
+        width: only p's support enters).
+
+        Lost mass: p is the grid law renormalised to mass 1. The law's true KL differs by an
+        amount that depends on where the lost mass ℓ went (unbounded as it goes where q is
+        tiny), so the value is returned only when ``lost_mass ≤ max_lost_mass`` (default
+        1e-12); otherwise ValueError — pass a larger ``max_lost_mass`` to accept the
+        renormalised law's KL knowingly.
+        """
         _check_target("target", target)
+        self._check_lost_mass("kl", max_lost_mass)
         x, dens = self._nodes()
         tot = self.mass.sum()
         w = np.broadcast_to(_GL_W, dens.shape)

@@ -11,7 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffbounds.simulators.sampler import _check_times, integrator_coefficients
+from diffbounds.simulators.sampler import _check_times
+
+
+def _exact_step_coefficients(times) -> np.ndarray:
+    """(a, b, c) per step of the reverse SDE dY = (Y + 2s) dr + √2 dB with s frozen over the step
+    (its exact solution over length h: a = e^h, b = 2∫_0^h e^{h−r} dr, c² = 2∫_0^h e^{2(h−r)} dr).
+
+    Deliberately not ``sampler.integrator_coefficients``: this module is the sampler's oracle,
+    so a bug in the sampler's coefficients must not carry over (issue 9 §5).
+    """
+    h = np.asarray(times, dtype=np.float64)[:-1] - np.asarray(times, dtype=np.float64)[1:]
+    a = np.exp(h)
+    b = 2.0 * np.expm1(h)  # ∫_0^h e^{h−r} dr = e^h − 1
+    c = np.sqrt(np.expm1(2.0 * h))  # 2∫_0^h e^{2(h−r)} dr = e^{2h} − 1
+    return np.column_stack([a, b, c])
 
 
 def gaussian_chain_moments(mean, cov, times, *, init_mean=None, init_cov=None):
@@ -29,7 +43,7 @@ def gaussian_chain_moments(mean, cov, times, *, init_mean=None, init_cov=None):
     times = _check_times(times)
     m = np.zeros(d) if init_mean is None else np.asarray(init_mean, dtype=np.float64).copy()
     C = np.eye(d) if init_cov is None else np.asarray(init_cov, dtype=np.float64).copy()
-    coefs = integrator_coefficients(times)
+    coefs = _exact_step_coefficients(times)
     eye = np.eye(d)
     for k, (a, b, c) in enumerate(coefs):
         t = times[k]

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from diffbounds.simulators import GaussianMixture, integrator_coefficients, sample, schedule
+from diffbounds.simulators import GaussianMixture, sample, schedule
 from diffbounds.simulators.law1d import GridLaw, _cell_kernels, output_law
 from diffbounds.simulators.oracles import gaussian_chain_moments
 from diffbounds.simulators.scores import MixtureScore
+from tests.simulators._integrator import exponential_integrator
 
 MIX = GaussianMixture([0.3, 0.7], [-2.0, 1.5], [0.05, 0.3])
 
@@ -63,7 +64,7 @@ def test_gaussian_target_matches_linear_recursion(name, times, mu, var):
 def test_small_steps_have_c_below_the_spacing():
     # guards the "c<<spacing" case above: it must exercise the exact cell kernels
     law = output_law(_gauss(0.5, 0.02), _TINY_LAST)
-    c = integrator_coefficients(_TINY_LAST)[:, 2]
+    c = exponential_integrator(_TINY_LAST)[:, 2]
     assert c[-4] < law.spacing and c[-2] < 2 * law.spacing
 
 
@@ -79,7 +80,7 @@ def test_minus_x_score_is_a_closed_form_gaussian():
     times = schedule.exponential(5.0, 1e-2, 40)
     law = output_law(lambda x, t: -x, times)
     m, v = 0.0, 1.0
-    for a, b, c in integrator_coefficients(times):
+    for a, b, c in exponential_integrator(times):
         m, v = (a - b) * m, (a - b) ** 2 * v + c * c
     assert abs(law.mean() - m) < 1e-8 and abs(law.var() - v) < 1e-8
     assert law.tv(_gauss(m, v)) < 1e-6
@@ -157,6 +158,76 @@ def test_w2_and_kl_closed_forms(mu1, s1, mu2, s2):
     kl = math.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
     assert abs(law.kl(q) - kl) < 1e-6
     assert abs(law.mean() - mu1) < 1e-10 and abs(law.var() - s1 * s1) < 1e-10
+
+
+def _tv_two_gaussians(m1, s1, m2, s2):
+    """Closed form: TV = P1(A) − P2(A) on A = {p1 > p2}, an interval (or its complement)
+    whose ends solve the quadratic log p1 = log p2 (independent of law1d)."""
+    if s1 == s2:
+        return 2.0 * special.ndtr(abs(m1 - m2) / (2 * s1)) - 1.0
+    a = 1 / (2 * s2**2) - 1 / (2 * s1**2)
+    b = m1 / s1**2 - m2 / s2**2
+    c = m2**2 / (2 * s2**2) - m1**2 / (2 * s1**2) + math.log(s2 / s1)
+    r = np.sort(np.roots([a, b, c]).real)  # two real roots for s1 != s2
+    inside = special.ndtr((r[1] - m1) / s1) - special.ndtr((r[0] - m1) / s1) - (
+        special.ndtr((r[1] - m2) / s2) - special.ndtr((r[0] - m2) / s2))
+    return abs(inside)
+
+
+def test_tv_against_a_target_wider_than_the_grid_issue_9():
+    # issue 9 §6: the law of N(0, 0.2²) on its own grid against N(0, 1)
+    law = GridLaw.from_mixture(_gauss(0.0, 0.04))
+    exact = _tv_two_gaussians(0.0, 0.2, 0.0, 1.0)
+    assert abs(exact - 0.6471153009585331) < 1e-15
+    assert law.edges[0] > -2.0  # the target has ~4% of its mass off the grid
+    # method error: per sign change of p − q, O(Δ³ |(p − q)″|) (linear model in the cell);
+    # two crossings at |x*| = 0.51, |p″| ≤ 11 there
+    tol = 2 * law.spacing**3 * 11.0
+    assert abs(law.tv(_gauss(0.0, 1.0)) - exact) < tol
+    assert law.tv_lower_bound(_gauss(0.0, 1.0)) <= law.tv(_gauss(0.0, 1.0)) + 1e-15
+
+
+@pytest.mark.parametrize("m1, s1, m2, s2", [(0.0, 0.01, 0.0, 1.0), (0.5, 0.05, -1.0, 3.0),
+                                            (0.0, 0.2, 0.0, 30.0), (1.0, 0.3, 0.0, 0.5)])
+def test_distances_against_wider_targets_closed_forms(m1, s1, m2, s2):
+    law = GridLaw.from_mixture(_gauss(m1, s1 * s1), spacing=s1 / 100)
+    q = _gauss(m2, s2 * s2)
+    # the in-cell error per crossing is ≤ Δ³ max|p″| ≤ Δ³ · 2φ(0)/s1³ ≈ 1e-6 · 0.8
+    assert abs(law.tv(q) - _tv_two_gaussians(m1, s1, m2, s2)) < 2e-6
+    assert abs(law.w2(q) - math.hypot(m1 - m2, s1 - s2)) < 1e-6
+    kl = math.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+    assert abs(law.kl(q) - kl) < 1e-6
+
+
+def test_output_law_narrower_than_its_target():
+    # exact score of N(0.3, 0.1²) down to t_stop = 1e-3: the output law (exactly
+    # N(m_N, v_N), gaussian_chain_moments) is far narrower than the reference N(0, 1)
+    times = schedule.exponential(5.0, 1e-3, 50)
+    law = output_law(_gauss(0.3, 0.01), times)
+    m, v = _exact_output(0.3, 0.01, times)
+    q = _gauss(0.0, 1.0)
+    assert q.cdf(law.edges[0]) > 0.1  # much of the target lies off the grid
+    # the output law's own TV error ≤ 1e-6 (Gaussian oracle above) bounds every shift
+    assert abs(law.tv(q) - _tv_two_gaussians(m, math.sqrt(v), 0.0, 1.0)) < 1e-6
+    assert abs(law.w2(q) - math.hypot(m, math.sqrt(v) - 1.0)) < 1e-6
+    kl = -0.5 * math.log(v) + (v + m * m) / 2 - 0.5
+    assert abs(law.kl(q) - kl) < 1e-5  # KL is not TV-Lipschitz; measured error 1e-9
+
+
+def test_w2_and_kl_refuse_lost_mass_they_cannot_place():
+    law = GridLaw(np.array([0.2, 0.5, 0.2]), 0.1, 0, lost_mass=0.1)
+    q = _gauss(0.0, 1.0)
+    for method in (law.w2, law.kl):
+        with pytest.raises(ValueError, match="lost_mass"):
+            method(q)
+    with pytest.raises(ValueError, match="max_lost_mass"):
+        law.w2(q, max_lost_mass=-1.0)
+    # accepted knowingly: the renormalised grid law's value, which ignores the lost mass
+    ok = GridLaw(np.array([0.2, 0.5, 0.2]) / 0.9, 0.1, 0)
+    assert law.w2(q, max_lost_mass=0.1) == pytest.approx(ok.w2(q), rel=1e-12)
+    assert law.kl(q, max_lost_mass=0.1) == pytest.approx(ok.kl(q), rel=1e-12)
+    # tv keeps the grid's sub-probability: exact to ± lost_mass / 2
+    assert abs(law.tv(q) - ok.tv(q)) <= 0.05 + 1e-12
 
 
 def test_distances_between_mixtures_match_quadrature():

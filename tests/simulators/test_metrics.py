@@ -217,6 +217,54 @@ def test_w2_gaussian_1d_large_sample_matches_closed_form():
     assert abs(w2(rng.normal(0, 1, 100_000), rng.normal(1, 2, 80_000)) - math.sqrt(2)) <= 0.03
 
 
+@pytest.mark.parametrize("noisy", [False, True], ids=["shift", "shift+noise"])
+def test_w2_nd_far_shared_point_is_exact_issue_9(noisy):
+    # issue 9 §6: 300 points of N(0, I₃), the same shifted (and jittered), each set with one
+    # extra shared point at (0, 0, 3e6). The shared point is matched to itself at cost 0 in
+    # the optimum (any other match costs ~9e12), so W2² is exactly 300/301 of the value
+    # without it. POT's simplex alone returned +0.36% / +0.45% with no warning.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 3))
+    y = x + np.array([1.0, 0.5, -0.3])
+    if noisy:
+        y = y + 0.5 * rng.standard_normal((300, 3))
+    far = np.array([[0.0, 0.0, 3e6]])
+    cost = ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)
+    r, c = optimize.linear_sum_assignment(cost)  # independent oracle on the well-scaled part
+    base = cost[r, c].mean()
+    got = w2_squared(np.vstack([x, far]), np.vstack([y, far]))
+    assert got == pytest.approx(base * 300 / 301, rel=1e-12)
+
+
+def test_w2_nd_far_shared_point_weighted_unequal_sizes():
+    # Weighted, unequal sizes: a shared far point of weight w in both laws is matched to
+    # itself, so W2² = (1 − w) · W2²(the rest, renormalised).
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(40, 2)), rng.normal(1.0, 1.0, size=(55, 2))
+    a, b = rng.uniform(0.5, 1.0, 40), rng.uniform(0.5, 1.0, 55)
+    a, b = a / a.sum(), b / b.sum()
+    w = 0.1
+    far = np.array([[-4e6, 2e6]])
+    got = w2_squared(np.vstack([x, far]), np.vstack([y, far]),
+                     np.append((1 - w) * a, w), np.append((1 - w) * b, w))
+    assert got == pytest.approx((1 - w) * _emd2_oracle(x, y, a, b), rel=1e-9)
+
+
+def test_w2_nd_uncertified_solution_is_an_error(monkeypatch):
+    # The duality-gap certificate must be able to fail: a solver that returns a feasible but
+    # suboptimal plan (the identity coupling of reversed-order points) is rejected.
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(20, 2))
+    y = x[::-1] + 0.01
+
+    def bad_emd(a, b, M, numItermax, log):
+        return np.diag(a), {"u": np.zeros(a.size), "v": np.zeros(b.size), "warning": None}
+
+    monkeypatch.setattr(ot, "emd", bad_emd)
+    with pytest.raises(RuntimeError, match="certified"):
+        w2_squared(x, y)
+
+
 def test_w2_memory_limit_points_to_sliced():
     x = np.zeros((50, 2))
     with pytest.raises(ValueError, match=r"^x, y: .*max_pairs=100.*sliced_w2"):

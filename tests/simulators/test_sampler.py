@@ -17,6 +17,7 @@ from diffbounds.simulators import GaussianMixture, sample, schedule, strategies
 from diffbounds.simulators.oracles import gaussian_chain_moments
 from diffbounds.simulators.scores import mixture_program
 from tests.simulators._cuda_cases import mixture
+from tests.simulators._integrator import exponential_integrator
 
 BACKENDS = ["numpy", "cpu"]
 
@@ -56,6 +57,34 @@ def test_kernel_score_far_from_all_components_is_finite():
 
 
 # ------------------------------------------------------------------ Gaussian oracle
+def test_integrator_oracle_matches_quadrature():
+    # the tests' own coefficients (closed forms at 40 digits) against mpmath quadrature of the
+    # defining integrals b = 2∫_0^h e^{h−r} dr, c² = 2∫_0^h e^{2(h−r)} dr
+    import mpmath
+
+    times = np.array([3.0, 1.0, 0.1, 0.1 - 1e-7])
+    got = exponential_integrator(times)
+    for (a, b, c), h in zip(got, -np.diff(times), strict=True):
+        with mpmath.workdps(40):
+            hq = mpmath.mpf(float(h))
+            bq = 2 * mpmath.quad(lambda r, hq=hq: mpmath.exp(hq - r), [0, hq])
+            cq = mpmath.sqrt(2 * mpmath.quad(lambda r, hq=hq: mpmath.exp(2 * (hq - r)),
+                                              [0, hq]))
+            assert abs(a - float(mpmath.exp(hq))) <= 1e-15 * a
+            assert abs(b - float(bq)) <= 1e-15 * b and abs(c - float(cq)) <= 1e-15 * c
+
+
+def test_sampler_and_oracle_coefficients_match_the_sde():
+    from diffbounds.simulators import integrator_coefficients
+    from diffbounds.simulators.oracles import _exact_step_coefficients
+
+    times = np.concatenate([schedule.exponential(8.0, 1e-3, 200), [1e-3 - 1e-9]])
+    exact = exponential_integrator(times)
+    # float64 rounding of exp/expm1/sqrt: a few ulps
+    np.testing.assert_allclose(integrator_coefficients(times), exact, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(_exact_step_coefficients(times), exact, rtol=1e-15, atol=0)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("kind", ["uniform", "exponential"])
 def test_gaussian_target_matches_linear_recursion(backend, kind):
