@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from diffbounds.claims import (
     discretization,
+    discretization_dimension,
+    early_stopping_dimension,
     end_to_end,
     figure_1,
     frontier_w2,
@@ -17,7 +19,8 @@ from diffbounds.claims._claim import Claim
 from diffbounds.claims.verdict import ClaimRecord
 
 _MODULES = (propagation_tv, l2_versus_quantile, frontier_w2, discretization, figure_1, lemma_4_1,
-            lemma_4_2, sample_complexity_quantile, end_to_end)
+            lemma_4_2, sample_complexity_quantile, end_to_end, discretization_dimension,
+            early_stopping_dimension)
 CLAIMS: dict[str, Claim] = {m.CLAIM.name: m.CLAIM for m in _MODULES}
 
 
