@@ -135,7 +135,7 @@ def test_discretization_dimension_holds_and_its_control_is_rejected():
 def test_discretization_dimension_fails_on_injected_rate_and_constant(monkeypatch):
     points, rows = _quick_rows("discretization_dimension")
     # a TV growing like d^1.2 (an extra d^0.7): the d-slope must exceed ½ + h
-    bad = [dict(r, tv=r["tv"] * (p["d"] / 100.0) ** 0.7) for p, r in zip(points, rows)]
+    bad = [dict(r, tv=r["tv"] * (p["d"] / 100.0) ** 0.7) for p, r in zip(points, rows, strict=True)]
     assert _check(DD._verdict(points, bad), "rate in d").state == "fails"
     _scaled_ledger(monkeypatch, B4_KEY, 0.02)
     rec = DD._verdict(points, rows)
@@ -153,7 +153,7 @@ def test_early_stopping_dimension_holds_and_its_control_is_rejected():
 
 def test_early_stopping_dimension_fails_on_injected_rate_and_constant(monkeypatch):
     points, rows = _quick_rows("early_stopping_dimension")
-    bad = [dict(r, w2=r["w2"] * (p["d"] / 100.0) ** 0.5) for p, r in zip(points, rows)]
+    bad = [dict(r, w2=r["w2"] * (p["d"] / 100.0) ** 0.5) for p, r in zip(points, rows, strict=True)]
     assert _check(ES._verdict(points, bad), "rate in d").state == "fails"
     _scaled_ledger(monkeypatch, EARLY_STOP_KEY, 0.2)
     assert ES._verdict(points, rows).state == "fails"
@@ -168,7 +168,7 @@ def test_propagation_dimension_holds_and_its_control_is_rejected():
 
 def test_propagation_dimension_fails_on_injected_rate_and_constant(monkeypatch):
     points, rows = _quick_rows("propagation_dimension")
-    bad = [dict(r, tv=r["tv"] * (p["d"] / 100.0) ** 0.6) for p, r in zip(points, rows)]
+    bad = [dict(r, tv=r["tv"] * (p["d"] / 100.0) ** 0.6) for p, r in zip(points, rows, strict=True)]
     assert _check(PD._verdict(points, bad), "rate in d").state == "fails"
     _scaled_ledger(monkeypatch, B6_KEY, 0.1)
     assert _check(PD._verdict(points, rows), f"constant {B6_KEY}").state == "fails"
@@ -184,7 +184,7 @@ def test_steps_for_accuracy_holds_and_its_control_is_rejected():
 
 def test_steps_for_accuracy_fails_on_injected_rate_and_constant(monkeypatch):
     points, rows = _quick_rows("steps_for_accuracy")
-    bad = [dict(r, steps=r["steps"] * p["d"] ** 0.8) for p, r in zip(points, rows)]
+    bad = [dict(r, steps=r["steps"] * p["d"] ** 0.8) for p, r in zip(points, rows, strict=True)]
     assert _check(SA._verdict(points, bad), "rate in d").state == "fails"
     _scaled_ledger(monkeypatch, B7_KEY, 0.1)
     assert _check(SA._verdict(points, rows), f"constant {B7_KEY}").state == "fails"
