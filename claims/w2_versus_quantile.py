@@ -124,11 +124,12 @@ def _verdict(points, rows):
     if np.all(np.isfinite(reads)):
         front = np.array([r[f"frontier_upper_{e:g}"] for r, e in zip(rows, reads, strict=True)])
         ferr = np.array([r[f"frontier_error_{e:g}"] for r, e in zip(rows, reads, strict=True)])
+        flow = np.array([r[f"frontier_lower_{e:g}"] for r, e in zip(rows, reads, strict=True)])
         checks.append(ledger_check(EARLY_STOP_KEY, front, w2_bound, uncertainty=ferr,
                                    points=points, claim="w2_versus_quantile",
                                    name=f"frontier γ*(ε_B6) vs C·{EARLY_STOP_KEY}"))
     else:
-        front = np.full(len(rows), np.nan)
+        front = flow = np.full(len(rows), np.nan)
         checks.append(Check("frontier at ε_B6", "ledger", INCONCLUSIVE,
                             f"ε_B6 = C[B.6]·B6 below the smallest grid ε {EPS_GRID[0]} "
                             "(or B.6 not pinned): the frontier cannot be read"))
@@ -164,7 +165,10 @@ def _verdict(points, rows):
         predicted=w2_bound, measured=front, ratio=tv / b6, uncertainty=unc, checks=checks,
         details=dict(w2_to_stop=_column(rows, "w2_to_stop"),
                      w2_to_data=_column(rows, "w2_to_data"), tv=tv, eps_b6=eps_b6,
-                     eps_read=reads, frontier=front,
+                     eps_read=reads, frontier=front, frontier_lower=flow,
+                     w2_bound_ledger=w2_bound * (ledger.get(EARLY_STOP_KEY).constant
+                                                 if ledger.get(EARLY_STOP_KEY) else np.nan),
+                     tv_uncertainty=unc, b6_ledger=eps_b6,
                      frontier_over_gamma_level=front / w2_bound, growth=growth))
 
 

@@ -12,6 +12,7 @@ from diffbounds.figures import (
     bounds_comparison,
     closeness_frontier,
     figure_1,
+    quantile_to_w2,
     quantile_vs_l2,
     sample_complexity,
     throughput,
@@ -21,7 +22,8 @@ from diffbounds.figures._source import FigureDataUnavailable
 from diffbounds.figures._style import DEFAULT_OUTDIR, OKABE_ITO, PALETTE, save, style
 
 FIGURES = {m.NAME: m for m in (figure_1, quantile_vs_l2, tv_rates, closeness_frontier,
-                               sample_complexity, bounds_comparison, throughput)}
+                               sample_complexity, bounds_comparison, throughput,
+                               quantile_to_w2)}
 
 
 def make(name: str, quick: bool = True, store=None, outdir=None) -> dict:
