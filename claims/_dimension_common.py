@@ -39,7 +39,23 @@ def check_dimension(d) -> int:
 
 
 def mixture_in(d) -> GaussianMixture:
-    """q₀ = ½ N(−2 e₁, ¼ I_d) + ½ N(1.5 e₁, ¼ I_d) in ℝ^d (the dimension claims' data law)."""
+    """q₀ = ½ N(−2 e₁, ¼ I_d) + ½ N(1.5 e₁, ¼ I_d) in ℝ^d (the dimension claims' data law).
+
+    Parameters
+    ----------
+    d : int ≥ 1
+        Dimension.
+
+    Returns
+    -------
+    GaussianMixture
+        Two components, means on the line along e₁ (law_nd's collinear isotropic family).
+
+    Raises
+    ------
+    ValueError
+        If ``d`` is not an integer ≥ 1.
+    """
     d = check_dimension(d)
     means = np.zeros((len(LINE_POSITIONS), d))
     means[:, 0] = LINE_POSITIONS
@@ -47,7 +63,22 @@ def mixture_in(d) -> GaussianMixture:
 
 
 def m2_of(d) -> float:
-    """m₂ = (E‖x‖²)^{1/2} of ``mixture_in(d)`` in closed form: Σ π_k a_k² + d s²."""
+    """m₂ = (E‖x‖²)^{1/2} of ``mixture_in(d)`` in closed form: (Σ π_k a_k² + d s²)^{1/2}.
+
+    Parameters
+    ----------
+    d : int ≥ 1
+
+    Returns
+    -------
+    float
+        m₂ (length units of x), the m₂ of Corollary B.6 and of the early-stopping rule.
+
+    Raises
+    ------
+    ValueError
+        If ``d`` is not an integer ≥ 1.
+    """
     d = check_dimension(d)
     return math.sqrt(sum(w * a * a for w, a in zip(LINE_WEIGHTS, LINE_POSITIONS, strict=True))
                      + d * LINE_VARIANCE)
@@ -75,9 +106,35 @@ def _law_d2(N, T, t_stop, spacing, eps, delta_step, bad_magnitude):
 
 def product_law(d, *, N, T, t_stop, spacing, eps=None, delta_step=0.0,
                 bad_magnitude=0.0) -> ProductLaw:
-    """Exact output law in ℝ^d of the exponential integrator (N(0, I) start, exponential
-    schedule T → t_stop with N steps) for ``mixture_in(d)``: exact score (``eps`` None) or the
-    half-space error along v = e₁ (module docstring: computed in d = 2, embedded in ℝ^d)."""
+    """Exact output law in ℝ^d of the exponential integrator for ``mixture_in(d)``.
+
+    Start N(0, I_d), exponential schedule T → t_stop with N steps; exact score (``eps`` None)
+    or ``perturbed_score``'s half-space error along v = e₁ on {x₁ > τ_t} (per-step mass
+    ``delta_step``, size ε/σ_t outside, ``bad_magnitude`` inside). Computed in d = 2 and
+    embedded in ℝ^d (module docstring); cached per parameters.
+
+    Parameters
+    ----------
+    d : int ≥ 1
+    N : int
+        Steps.
+    T, t_stop : float
+        Horizon and early-stopping time (diffusion time units), T > t_stop > 0.
+    spacing : float
+        Lattice spacing of the 1-D factor (``law1d.output_law``).
+    eps, delta_step, bad_magnitude : float
+        The score error (``eps=None``: exact score).
+
+    Returns
+    -------
+    law_nd.ProductLaw
+        (1-D law of x₁) ⊗ N(0, V_N I_{d−1}).
+
+    Raises
+    ------
+    ValueError
+        Bad ``d`` or schedule/error parameters (from ``schedule`` / ``perturbed_score``).
+    """
     d = check_dimension(d)
     key = (int(N), float(T), float(t_stop), float(spacing),
            None if eps is None else float(eps), float(delta_step), float(bad_magnitude))
@@ -90,8 +147,25 @@ def product_law(d, *, N, T, t_stop, spacing, eps=None, delta_step=0.0,
 def exact_tv(d, *, N, T, t_stop, spacing, target_time=None, **score):
     """(TV, uncertainty) of ``product_law`` against q_{target_time} (default t_stop).
 
-    uncertainty = |TV(Δ) − TV(2Δ)| (lattice error of the 1-D factor) + the quadrature error
-    estimate of ``ProductLaw.tv_estimate`` (which includes half the lost mass)."""
+    Parameters
+    ----------
+    d, N, T, t_stop, spacing, **score
+        As ``product_law``.
+    target_time : float, optional
+        Time of the reference law q_t (0: q₀ itself).
+
+    Returns
+    -------
+    (float, float)
+        TV in [0, 1] and its uncertainty = |TV(Δ) − TV(2Δ)| (lattice error of the 1-D
+        factor) + the quadrature error estimate of ``ProductLaw.tv_estimate`` (which includes
+        half the lost mass).
+
+    Raises
+    ------
+    ValueError
+        As ``product_law``.
+    """
     target = mixture_in(d).at(float(t_stop if target_time is None else target_time)) \
         if (target_time is None or target_time > 0) else mixture_in(d)
     fine = product_law(d, N=N, T=T, t_stop=t_stop, spacing=spacing, **score)

@@ -78,7 +78,26 @@ def _line_w2(t, spacing):
 
 
 def w2_to_noised(d, t, spacing=SPACING):
-    """(W2(q₀, q_t), uncertainty) for ``mixture_in(d)`` (module docstring)."""
+    """W2(q₀, q_t) for ``mixture_in(d)``, exactly up to the 1-D lattice error (module docstring).
+
+    Parameters
+    ----------
+    d : int ≥ 1
+    t : float > 0
+        Diffusion time of q_t.
+    spacing : float
+        Lattice spacing of q₀'s line factor.
+
+    Returns
+    -------
+    (float, float)
+        W2 (length units) and its uncertainty |W2(Δ) − W2(2Δ)| of the 1-D part.
+
+    Raises
+    ------
+    ValueError
+        Bad ``d``.
+    """
     d = check_dimension(d)
     w2_line, err = _line_w2(float(t), float(spacing))
     s = math.sqrt(LINE_VARIANCE)

@@ -71,9 +71,27 @@ def _tv_at(d, N, spacing):
 
 
 def smallest_steps(d, target_tv, spacing):
-    """(N*, N below, TV at N*, TV below): bisection on the ladder (module docstring).
+    """Smallest ladder N whose exact TV(p̂_N, q_{t_stop}) is ≤ ``target_tv`` (bisection).
 
-    Raises ValueError if ``target_tv`` is not in (0, 1) or is not reached by N_MAX steps."""
+    Parameters
+    ----------
+    d : int ≥ 1
+    target_tv : float in (0, 1)
+    spacing : float
+        Lattice spacing of the 1-D factor.
+
+    Returns
+    -------
+    (N*, N below, TV at N*, TV at N below)
+        N* the smallest ladder value with TV ≤ target, N below the next smaller ladder value
+        (TV > target; NaN TV when N* is the ladder's first value).
+
+    Raises
+    ------
+    ValueError
+        If ``target_tv`` is not in (0, 1), ``d`` is bad, or the target is not reached by
+        N_MAX steps.
+    """
     d = check_dimension(d)
     target_tv = float(target_tv)
     if not 0 < target_tv < 1:
