@@ -221,3 +221,16 @@ def test_w2_versus_quantile_d1_shows_w2_growth_flat_tv_and_bounded_frontier(monk
     assert WQ._verdict(points, far).state == "fails"
     _scaled_ledger(monkeypatch, B6_KEY, 0.01, modules=(WQ,))
     assert _check(WQ._verdict(points, rows), f"constant {B6_KEY}").state == "fails"
+
+
+@pytest.mark.slow
+def test_propagation_dimension_catches_the_delta_per_step_bookkeeping_bug():
+    """On a δ line (ε = 0.01, d = 100, N = 50) the bound with δ_step for δ = N·δ_step needs a
+    score-error constant above the pinned one, while the right bookkeeping holds."""
+    c = PD.CENTRE[True]
+    points = [PD.CLAIM.complete(dict(c, eps=PD.DELTA_LINE_EPS, delta_step=s))
+              for s in PD.DELTA_LINE]
+    rows = [PD.CLAIM.measure(**p) for p in points]
+    name = f"constant {B6_KEY}[score_error]"
+    assert _check(PD._verdict(points, rows), name).state == "holds"
+    assert _check(PD._per_step_verdict(points, rows), name).state == "fails"
