@@ -213,7 +213,7 @@ def hunt(key: str, *, budget: float = 60.0, seed: int = 0, popsize: int = 6,
     if state["inst"] is None:
         raise RuntimeError(f"hunt: no instance of {key} could be evaluated in {budget} s")
     return dict(key=key, kind="upper", ratio=state["best"], claim="hunt", point=state["inst"],
-                seed=int(seed), code_version=code_version(), git_commit=git_commit() or "",
+                seed=int(seed), popsize=int(popsize), code_version=code_version(), git_commit=git_commit() or "",
                 date=_now(), budget_s=budget, seconds=time.perf_counter() - t0,
                 evaluations=state["n"], failed_evaluations=state["errors"],
                 history=state["history"], **{k: state["res"][k] for k in
