@@ -151,3 +151,8 @@ def test_hunt_cli_writes_a_ledger_candidate(tmp_path, capsys):
     assert cand["ratio"] > 0 and "pinned constant" in capsys.readouterr().out
     assert main(["hunt", "nope", "--budget", "1"]) == 2
     assert main(["hunt", "gupta2024.lemma_b4", "--popsize", "0"]) == 2
+
+
+def test_unresolved_instances_do_not_count():
+    assert H.resolved(dict(measured=1.0, uncertainty=0.04))
+    assert not H.resolved(dict(measured=0.82, uncertainty=0.7))
