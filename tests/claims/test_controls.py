@@ -78,6 +78,13 @@ def test_quick_claim_holds_and_rejects_every_control(claim):
     assert rec.controls and all(c.rejected for c in rec.controls)
 
 
+def test_has_power_closed_form():
+    # null = 0: the excess is the W2 itself, a 2x violation (2Cb) shows when Cb > 2·unc.
+    assert F.has_power(0.0, 0.01, 0.1) and not F.has_power(0.0, 0.06, 0.1)
+    # null ≫ Cb: √(16 + 0.04) − 4 = 0.005 < 0.1: no power; Cb = 4: √(16+64) − 4 = 4.94 > 4.
+    assert not F.has_power(4.0, 0.0, 0.1) and F.has_power(4.0, 0.0, 4.0)
+
+
 def test_frontier_reads_gamma_star_at_the_ledger_epsilon_and_reports_no_power():
     """Synthetic curves: ε_B6 = C[B.6]·B6 picks the largest grid ε below it (an upper end of
     γ*(ε_B6)); a d whose method error is not below the pinned bound is reported as having no
@@ -96,7 +103,8 @@ def test_frontier_reads_gamma_star_at_the_ledger_epsilon_and_reports_no_power():
         t = float(F.bounds.get("gupta2024.early_stop").evaluate(gamma=p["gamma"], m_2=m2,
                                                                 d=p["d"]))
         unc = 0.001 if p["d"] == 2 else 50.0
-        rows.append(dict(w2=[1.0, 0.9, 0.8, 0.7, 0.6], null=[0.9, 0.85, 0.8, 0.7, 0.6],
+        null = [0.01] * 5 if p["d"] == 2 else [0.9, 0.85, 0.8, 0.7, 0.6]
+        rows.append(dict(w2=[1.0, 0.9, 0.8, 0.7, 0.6], null=null,
                          excess=[0.1, 0.05, 0.0, 0.0, 0.0], uncertainty=[unc] * 5,
                          eps_grid=list(F.EPS_GRID), t_stop=t, m_2=m2, gamma_m2=p["gamma"] * m2))
     rec = F._frontier_verdict(points, rows, ledger=led)
@@ -104,8 +112,10 @@ def test_frontier_reads_gamma_star_at_the_ledger_epsilon_and_reports_no_power():
     assert np.all(eps_b6 > 0)
     idx = [int(np.searchsorted(F.EPS_GRID, e, side="right")) - 1 for e in eps_b6]
     assert list(rec.measured) == [rows[i]["excess"][j] for i, j in enumerate(idx)]
-    (power,) = [c for c in rec.checks if c.kind == "power"]
-    assert power.state == "inconclusive" and "d = 32" in power.reason
+    (power,) = [c for c in rec.checks if c.kind == "power" and c.state == "inconclusive"]
+    assert "d = 32" in power.reason
+    (listed,) = [c for c in rec.checks if c.kind == "power" and c.state == "holds"]
+    assert all(d == 32 for d, _ in listed.details["excluded"])
     (ledger,) = [c for c in rec.checks if c.kind == "ledger"]
     assert ledger.state == "holds" and rec.state == "inconclusive"
     assert all(p["d"] == 2 for p in [ledger.details["worst_point"]])
