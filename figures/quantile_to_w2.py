@@ -66,7 +66,7 @@ def make(quick: bool = True, store=None, outdir=None) -> dict:
                          f"{np.nanmax(eps):g}$", fontsize=8)
             if j == 0:
                 ax.set_ylabel("W2 distance")
-                ax.legend(loc="upper left", fontsize=6)
+                ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.09), ncol=2, fontsize=5.8)
             ax2 = axes[1, j]
             ax2.errorbar(b, cols["tv"][sel], yerr=2 * cols["tv_uncertainty"][sel], fmt="o",
                          color=c[4], ms=3.5, label=r"TV$(\hat p,\, q_{t_{\rm stop}})$ ± 2 unc")
