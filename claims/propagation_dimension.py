@@ -105,8 +105,10 @@ def _verdict(points, rows, *, bookkeeping="total", bound_d=None):
                      uncertainty=_column(rows, "uncertainty_to_exact_chain"), points=points,
                      claim="propagation_dimension")]
     floor = np.array([r.get("tv_to_eps0_chain", np.nan) for r in rows])
-    on_d = (eps == 0.05) & (dstep == 1e-5)
     on_eps = np.isfinite(floor)
+    # the d line; the ε line's copy of the centre (d = 100, with the ε = 0 floor) is not
+    # counted twice
+    on_d = (eps == 0.05) & (dstep == 1e-5) & ~on_eps
     exp_d = term_exponent(stmt, "d") if bound_d is None else 0.0
     rates = [line_slope_check("d", d[on_d], measured[on_d], exp_d, "to_infinity",
                               alternative=exp_d + 0.5)]
