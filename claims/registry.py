@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from diffbounds.claims import (
     discretization,
+    discretization_dimension,
+    early_stopping_dimension,
     end_to_end,
     figure_1,
     frontier_w2,
     l2_versus_quantile,
     lemma_4_1,
     lemma_4_2,
+    propagation_dimension,
     propagation_tv,
     sample_complexity_quantile,
+    steps_for_accuracy,
+    w2_versus_quantile,
 )
 from diffbounds.claims._claim import Claim
 from diffbounds.claims.verdict import ClaimRecord
 
 _MODULES = (propagation_tv, l2_versus_quantile, frontier_w2, discretization, figure_1, lemma_4_1,
-            lemma_4_2, sample_complexity_quantile, end_to_end)
+            lemma_4_2, sample_complexity_quantile, end_to_end, discretization_dimension,
+            early_stopping_dimension, propagation_dimension, steps_for_accuracy,
+            w2_versus_quantile)
 CLAIMS: dict[str, Claim] = {m.CLAIM.name: m.CLAIM for m in _MODULES}
 
 

@@ -13,6 +13,7 @@ from diffbounds.figures import (
     bounds_comparison,
     closeness_frontier,
     figure_1,
+    quantile_to_w2,
     quantile_vs_l2,
     sample_complexity,
     sampler_orders,
@@ -24,7 +25,7 @@ from diffbounds.figures._style import DEFAULT_OUTDIR, OKABE_ITO, PALETTE, save, 
 
 FIGURES = {m.NAME: m for m in (figure_1, quantile_vs_l2, tv_rates, closeness_frontier,
                                sample_complexity, bounds_comparison, throughput,
-                               sampler_orders)}
+                               sampler_orders, quantile_to_w2)}
 
 
 def make(name: str, quick: bool = True, store: _style.StoreArg = None,

@@ -19,6 +19,7 @@ FIGURE_SWEEPS = {
     "discretization": "discretization", "l2_versus_quantile": "l2_versus_quantile",
     "figure_1": "figure_1", "sample_complexity_quantile": "sample_complexity_quantile",
     "end_to_end": "end_to_end", "lemma_4_1": "lemma_4_1", "lemma_4_2": "lemma_4_2",
+    "w2_versus_quantile": "w2_versus_quantile",
 }
 
 

@@ -16,6 +16,9 @@ def register(sub):
     p.add_argument("--budget", type=float, default=60.0, metavar="SECONDS",
                    help="wall-clock budget in seconds (default 60)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="search seed (default 0)")
+    p.add_argument("--popsize", type=int, default=6, metavar="K",
+                   help="differential_evolution population: K × (number of parameters) "
+                        "(default 6; smaller evolves sooner on a short budget)")
     p.add_argument("--output", "-o", metavar="PATH",
                    help="JSON file for `diffbounds ledger update --from-hunt` "
                         "(default: hunt-KEY-sS.json)")
@@ -26,7 +29,9 @@ def _run(args):
     from diffbounds.claims.hunt import hunt, write_hunt
     from diffbounds.claims.ledger import load_ledger
 
-    res = hunt(args.key, budget=args.budget, seed=args.seed,
+    if args.popsize < 1:
+        raise ValueError(f"popsize: must be >= 1, got {args.popsize}")
+    res = hunt(args.key, budget=args.budget, seed=args.seed, popsize=args.popsize,
                progress=lambda m: print(m, file=sys.stderr))
     path = args.output or f"hunt-{args.key}-s{args.seed}.json"
     write_hunt(res, path)

@@ -210,6 +210,8 @@ def _run(args):
     if args.markdown:
         table = markdown_table(claims)
         print(table)
+        if args.readme:  # the readable tables too, on stderr (one run serves both)
+            print_report(checks, claims, out=sys.stderr)
         if args.readme:
             with open(args.readme) as fh:
                 text = fh.read()

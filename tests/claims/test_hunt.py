@@ -136,3 +136,23 @@ def test_every_ledger_instance_reproduces_its_ratio(entry):
     ledger check at that point; hunt: ``instance_ratio``). Exact laws are deterministic, so
     the ratio must come back to round-off (rel 1e-9)."""
     assert _replay(entry) == pytest.approx(entry.constant, rel=1e-9)
+
+
+def test_hunt_cli_writes_a_ledger_candidate(tmp_path, capsys):
+    import json
+
+    from diffbounds.cli import main
+
+    out = tmp_path / "h.json"
+    assert main(["hunt", "gupta2024.early_stop_w2", "--budget", "2", "--seed", "3",
+                 "--popsize", "1", "-o", str(out)]) == 0
+    (cand,) = json.loads(out.read_text())["candidates"]
+    assert cand["key"] == "gupta2024.early_stop_w2" and cand["seed"] == 3
+    assert cand["ratio"] > 0 and "pinned constant" in capsys.readouterr().out
+    assert main(["hunt", "nope", "--budget", "1"]) == 2
+    assert main(["hunt", "gupta2024.lemma_b4", "--popsize", "0"]) == 2
+
+
+def test_unresolved_instances_do_not_count():
+    assert H.resolved(dict(measured=1.0, uncertainty=0.04))
+    assert not H.resolved(dict(measured=0.82, uncertainty=0.7))

@@ -80,7 +80,8 @@ def test_l2_versus_quantile_verdict_fails_if_tv_follows_the_l2_error():
     points = L2_VERSUS_QUANTILE.grid(quick=True)
     l2 = [0.03 * p["bad_magnitude"] ** 2 for p in points]
     rows = [dict(tv=min(0.06 * (1 + np.sqrt(v)), 0.9), uncertainty=1e-6, l2_error_integrated=v,
-                 kappa=0.2) for v in l2]
+                 kappa=0.2, tv_discretization=0.003, uncertainty_discretization=1e-6)
+            for v in l2]
     record = L2_VERSUS_QUANTILE.verdict(points, rows)
     (flat,) = [c for c in record.checks if c.name == "flat at the top"]
     assert flat.state == "fails" and record.state == "fails"

@@ -120,3 +120,9 @@ def test_verify_exit_codes_and_tables(monkeypatch, capsys, tmp_path, state, cont
     row = next(line for line in lines if line.startswith("toy "))
     assert row.index(state if code != 1 or state == "fails" else "fails") == \
         header.index("state")
+
+
+def test_verify_no_controls_is_never_holds(monkeypatch, capsys):
+    monkeypatch.setattr(registry, "CLAIMS", {"toy": _toy("toy", "holds", "fails")})
+    assert main(["verify", "--only", "toy", "--no-controls"]) == 3
+    assert "controls not run" in capsys.readouterr().out
