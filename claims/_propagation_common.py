@@ -1,4 +1,5 @@
-"""Shared helpers of the propagation claims (exact 1-D laws, bound terms, per-term constant fits)."""
+"""Shared helpers of the propagation claims (exact 1-D laws, bound terms, per-term constant
+fits)."""
 
 from __future__ import annotations
 

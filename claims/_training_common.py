@@ -1,4 +1,5 @@
-"""Shared helpers of the training claims (binomial intervals, argument checks, slopes, the Lemma 4.1 pair)."""
+"""Shared helpers of the training claims (binomial intervals, argument checks, slopes, the Lemma 4.1
+pair)."""
 
 from __future__ import annotations
 

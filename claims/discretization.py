@@ -1,4 +1,5 @@
-"""Claim ``discretization``: Exact score: TV(p̂_N, q_{t_stop}) vs N against Lemma B.4, √(d/N)(T + log 1/γ).
+"""Claim ``discretization``: Exact score: TV(p̂_N, q_{t_stop}) vs N against Lemma B.4, √(d/N)(T +
+log 1/γ).
 
 Measure per grid point, grid, verdict and negative control; registered in ``claims.registry``.
 """

@@ -7,7 +7,7 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 import numpy as np
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, positive, real
 from diffbounds.claims._dimension_common import check_dimension, exact_tv
 from diffbounds.claims._propagation_common import B4_KEY, _column
 from diffbounds.claims.verdict import ClaimRecord, Slope, ledger_check, line_slope_check
@@ -87,10 +87,13 @@ def _dimension_free_verdict(points, rows):
     return _verdict(points, rows, bound_d=1)
 
 
+# Types and ranges of the parameters, checked when a sweep file is read and before measuring.
+PARAMETER_SPECS = dict(d=integer(1), N=integer(5), spacing=positive(), T=real(1.0))
 CLAIM = Claim(
     "discretization_dimension", (B4_KEY,),
     dict(d=1, N=320, spacing=0.05, T=T_HORIZON),
     _measure, _grid, _claim_verdict, DOC,
     controls=(Control("dimension_free_bound",
                       "Lemma B.4 evaluated with d = 1 (√d dropped from the bound)",
-                      _grid, verdict_fn=_dimension_free_verdict),))
+                      _grid, verdict_fn=_dimension_free_verdict),),
+    parameter_specs=PARAMETER_SPECS)

@@ -10,7 +10,7 @@ import functools
 import math
 
 import numpy as np
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, probability
 from diffbounds.claims._dimension_common import (
     EARLY_STOP_KEY,
     LINE_VARIANCE,
@@ -169,10 +169,13 @@ def _verdict(points, rows):
                      measured_t=_column(rows, "t")))
 
 
+# Types and ranges of the parameters, checked when a sweep file is read and before measuring.
+PARAMETER_SPECS = dict(d=integer(1), gamma=probability())
 CLAIM = Claim(
     "early_stopping_dimension", (EARLY_STOP_KEY, "gupta2024.early_stop"),
     dict(d=1, gamma=0.1),
     _measure, _grid, _verdict, DOC,
     controls=(Control("stopped_at_gamma",
                       "sampler stopped at t = γ (min(γ, γ²m₂²/d) ignored), bound at t_stop",
-                      _gamma_line, measure_fn=_wrong_time_measure),))
+                      _gamma_line, measure_fn=_wrong_time_measure),),
+    parameter_specs=PARAMETER_SPECS)

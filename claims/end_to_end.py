@@ -215,8 +215,8 @@ def _e2e_verdict(points, rows):
                              frontier_excess=[rows[i]["frontier_excess"] for i in two])))
 
 
-END_TO_END_SPECS = dict(d=integer(1), m=integer(2), N=integer(2), n_seeds=integer(1), seed=claim_seed(),
-                        spacing=positive(), n_components=choice(1, 2))
+END_TO_END_SPECS = dict(d=integer(1), m=integer(2), N=integer(2), n_seeds=integer(1),
+                        seed=claim_seed(), spacing=positive(), n_components=choice(1, 2))
 END_TO_END = Claim(
     "end_to_end", ("gupta2024.theorem_c2", "gupta2024.theorem_1_2_derived"),
     dict(d=1, m=1000, N=8, n_seeds=3, seed=2, spacing=0.02, n_components=2),

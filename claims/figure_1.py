@@ -1,4 +1,5 @@
-"""Claim ``figure_1``: Figure 1 (right panel): P[ERM error > 0] in L² and in D^δ vs m (§4, Lemma 4.1).
+"""Claim ``figure_1``: Figure 1 (right panel): P[ERM error > 0] in L² and in D^δ vs m (§4, Lemma
+4.1).
 
 Measure per grid point, grid and verdict; registered in ``claims.registry``.
 """

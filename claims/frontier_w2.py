@@ -1,4 +1,5 @@
-"""Claim ``frontier_w2``: trade-off curve γ*(ε) of sampler output vs q₀ against the early-stopping bound.
+"""Claim ``frontier_w2``: trade-off curve γ*(ε) of sampler output vs q₀ against the early-stopping
+bound.
 
 Measure per grid point, grid, verdict and negative control; registered in ``claims.registry``.
 """

@@ -1,4 +1,5 @@
-"""Claim ``l2_versus_quantile``: Same quantile error, L² error over orders of magnitude: TV stays within B.6.
+"""Claim ``l2_versus_quantile``: Same quantile error, L² error over orders of magnitude: TV stays
+within B.6.
 
 Measure per grid point, grid, verdict and negative control; registered in ``claims.registry``.
 """

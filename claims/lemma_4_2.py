@@ -1,4 +1,5 @@
-"""Claim ``lemma_4_2``: Lemma 4.2: empirical vs population L² error of p̂'s score under p* = N(0, σ²).
+"""Claim ``lemma_4_2``: Lemma 4.2: empirical vs population L² error of p̂'s score under p* = N(0,
+σ²).
 
 Measure per grid point, grid and verdict; registered in ``claims.registry``.
 """

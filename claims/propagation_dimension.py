@@ -7,7 +7,7 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 import numpy as np
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, choice, integer, positive, probability, real
 from diffbounds.claims._dimension_common import (
     check_dimension,
     exact_tv,
@@ -143,10 +143,14 @@ def _dimension_free_verdict(points, rows):
     return _verdict(points, rows, bound_d=1)
 
 
+# Types and ranges of the parameters, checked when a sweep file is read and before measuring.
+PARAMETER_SPECS = dict(d=integer(1), eps=real(0.0), delta_step=probability(), N=integer(5),
+                       bad_magnitude=positive(), spacing=positive(), with_floor=choice(0, 1))
 CLAIM = Claim(
     "propagation_dimension", (B6_KEY,),
     dict(d=1, eps=0.05, delta_step=1e-5, N=50, bad_magnitude=20.0, spacing=0.05, with_floor=0),
     _measure, _grid, _claim_verdict, DOC,
     controls=(Control("dimension_free_bound",
                       "Corollary B.6 evaluated with d = 1 (√d dropped; m₂ kept)",
-                      _grid, verdict_fn=_dimension_free_verdict),))
+                      _grid, verdict_fn=_dimension_free_verdict),),
+    parameter_specs=PARAMETER_SPECS)

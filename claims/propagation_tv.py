@@ -1,4 +1,5 @@
-"""Claim ``propagation_tv``: TV(p̂, q_{t_stop}) from exact 1-D laws vs Corollary B.6 over (eps, δ, N).
+"""Claim ``propagation_tv``: TV(p̂, q_{t_stop}) from exact 1-D laws vs Corollary B.6 over (eps, δ,
+N).
 
 Measure per grid point, grid, verdict and negative controls; registered in ``claims.registry``.
 """
@@ -185,8 +186,8 @@ def _half_drift_measure(**point):
     return _propagation_measure(**{**point, "score_scale": 0.5})
 
 
-PROPAGATION_TV_SPECS = dict(eps=positive(), delta_step=probability(), N=integer(1), bad_magnitude=real(0.0),
-                             spacing=positive())
+PROPAGATION_TV_SPECS = dict(eps=positive(), delta_step=probability(), N=integer(1),
+                            bad_magnitude=real(0.0), spacing=positive())
 PROPAGATION_TV = Claim(
     "propagation_tv", (B6_KEY,),
     dict(eps=0.1, delta_step=1e-3, N=50, bad_magnitude=20.0, spacing=0.05),

@@ -1,4 +1,5 @@
-"""Claim ``sample_complexity_quantile``: Lemmas A.1/A.2: the smallest m with D^δ_{q_t}(ŝ_t, s_t) ≤ ε/σ_t w.p. ≥ 1 − δ_train.
+"""Claim ``sample_complexity_quantile``: Lemmas A.1/A.2: the smallest m with D^δ_{q_t}(ŝ_t, s_t) ≤
+ε/σ_t w.p. ≥ 1 − δ_train.
 
 Measure per grid point, grid and verdict; registered in ``claims.registry``.
 """

@@ -10,7 +10,7 @@ import functools
 import math
 
 import numpy as np
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, positive, probability
 from diffbounds.claims._dimension_common import (
     B7_KEY,
     check_dimension,
@@ -180,10 +180,13 @@ def _dimension_free_verdict(points, rows):
     return _verdict(points, rows, bound_d=1)
 
 
+# Types and ranges of the parameters, checked when a sweep file is read and before measuring.
+PARAMETER_SPECS = dict(d=integer(1), target_tv=probability(), spacing=positive())
 CLAIM = Claim(
     "steps_for_accuracy", (B7_KEY,),
     dict(d=1, target_tv=0.1, spacing=0.05),
     _measure, _grid, _claim_verdict, DOC,
     controls=(Control("dimension_free_bound",
                       "Theorem B.7 evaluated with d = 1 (dimension-free step count)",
-                      _grid, verdict_fn=_dimension_free_verdict),))
+                      _grid, verdict_fn=_dimension_free_verdict),),
+    parameter_specs=PARAMETER_SPECS)

@@ -8,7 +8,7 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 import numpy as np
-from diffbounds.claims._claim import Claim, Control
+from diffbounds.claims._claim import Claim, Control, integer, positive, probability, real
 from diffbounds.claims._dimension_common import (
     B6_KEY,
     EARLY_STOP_KEY,
@@ -172,10 +172,15 @@ def _verdict(points, rows):
                      frontier_over_gamma_level=front / w2_bound, growth=growth))
 
 
+# Types and ranges of the parameters, checked when a sweep file is read and before measuring.
+PARAMETER_SPECS = dict(d=integer(1), bad_magnitude=positive(), eps=real(0.0),
+                       delta_step=probability(), N=integer(5), spacing=positive(),
+                       atoms=integer(64))
 CLAIM = Claim(
     "w2_versus_quantile", (B6_KEY, EARLY_STOP_KEY),
     dict(d=1, bad_magnitude=10.0, eps=0.05, delta_step=1e-3, N=20, spacing=0.05, atoms=1000),
     _measure, _grid, _verdict, DOC,
     controls=(Control("mass_above_delta",
                       "per-step bad mass δ_step = 0.02 (total 0.4): Lemma 1.3's D^{δ/N} broken",
-                      _control_points),))
+                      _control_points),),
+    parameter_specs=PARAMETER_SPECS)
