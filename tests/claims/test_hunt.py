@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from diffbounds import bounds
 from diffbounds.claims import hunt as H
 from diffbounds.claims.ledger import load_ledger
 from diffbounds.simulators import GaussianMixture
