@@ -30,9 +30,9 @@ from diffbounds.claims.verdict import (
 )
 from diffbounds.simulators import perturbed_score, schedule
 
-# Steps of the sampler check (3): Lemma B.4's bound is 0.53 there, so a wrong sampler (TV ≈ 0.55
-# for the halved drift) needs about twice the pinned constant; at the claim's N = 50 (bound 1.5)
-# it could not be told from a correct one once the hunt pinned C[B.4] ≈ 0.42 (N = 7 instance).
+# Steps of the sampler check (3): Lemma B.4's bound is 0.53 there, so a wrong sampler (TV ≈ 0.53
+# for the halved drift) needs 3.6× the pinned C[B.4] = 0.276; at the claim's N = 50 (bound 1.5)
+# the margin would be 1.3× and shrinks with every hunt that raises C[B.4].
 SAMPLER_CHECK_N = 400
 
 L2_DOC = """Same quantile error, L² error over orders of magnitude: TV stays within B.6.
