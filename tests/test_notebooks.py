@@ -14,15 +14,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+# Executed in the default run (each takes seconds at its QUICK size); others under ``slow``.
+QUICK_NOTEBOOKS = {"01_bounds_as_objects", "02_quantile_error_experiment",
+                   "03_property_based_tests", "04_test_your_own_sampler"}
 DRAWS_FIGURES = {"02_quantile_error_experiment", "03_property_based_tests"}
 
 
-def test_there_are_three_tutorials():
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03"]
+def test_there_are_four_tutorials():
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
     assert not list((ROOT / "notebooks").glob("*.ipynb"))  # the scripts are the source
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [
+    p if p.stem in QUICK_NOTEBOOKS else pytest.param(p, marks=pytest.mark.slow)
+    for p in NOTEBOOKS], ids=lambda p: p.stem)
 def test_notebook_executes(path):
     jupytext = pytest.importorskip("jupytext")
     nbclient = pytest.importorskip("nbclient")
