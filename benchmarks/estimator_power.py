@@ -65,7 +65,8 @@ def configuration(d: int, gamma: float, n: int, N: int, seeds, shift: float = 0.
     exact = dict(tv=law.tv_estimate(q_stop).value, w2=law.w2(mix))
     fr = law.closeness_frontier(mix, [eps], atoms=4000)
     exact.update(frontier_lower=float(fr.lower[0]), frontier_upper=float(fr.upper[0]))
-    est = {k: [] for k in ("frontier", "null", "tv_statistic", "tv_lower_bound", "sliced_w2")}
+    est: dict[str, list[float]] = {k: [] for k in ("frontier", "null", "tv_statistic",
+                                                   "tv_lower_bound", "sliced_w2")}
     for s in seeds:
         x = sample(score, n, times, seed=int(s), backend="cpu")
         ref = mix.sample(n, seed=10_000 + int(s))

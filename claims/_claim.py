@@ -107,10 +107,12 @@ class ParamSpec:
             raise bad()
         if not math.isfinite(float(value)):
             raise bad()
-        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+        value_f = float(value)
+        if self.low is not None and (value_f < self.low
+                                     or (self.low_open and value_f == self.low)):
             raise bad()
-        if self.high is not None and (value > self.high
-                                      or (self.high_open and value == self.high)):
+        if self.high is not None and (value_f > self.high
+                                      or (self.high_open and value_f == self.high)):
             raise bad()
         return value
 
@@ -211,7 +213,7 @@ class Claim:
         rows = [measure(**p) for p in points]
         record = (control.verdict_fn or self.verdict_fn)(points, rows)
         margin, kind, check = control_margin(record)
-        return ControlRecord(self.name, control.name, control.description, record.state,
+        return ControlRecord(self.name, control.name, control.description, str(record.state),
                              record.reason, margin, kind, check,
                              seconds=time.perf_counter() - t0)
 

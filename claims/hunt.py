@@ -35,6 +35,8 @@ as a plain dict (``encode``-free): ``instance_ratio(key, instance)`` replays it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import math
 import time
@@ -195,7 +197,8 @@ def hunt(key: str, *, budget: float = 60.0, seed: int = 0, popsize: int = 6,
     hi = np.array([s[2] for s in space], float)
     integral = np.array([s[3] for s in space])
     t0 = time.perf_counter()
-    state = dict(n=0, best=-math.inf, inst=None, res=None, history=[], errors=0, unresolved=0)
+    state: dict[str, Any] = dict(n=0, best=-math.inf, inst=None, res=None, history=[], errors=0,
+                                 unresolved=0)
 
     def objective(z):
         if time.perf_counter() - t0 > budget:
@@ -228,7 +231,8 @@ def hunt(key: str, *, budget: float = 60.0, seed: int = 0, popsize: int = 6,
     if state["inst"] is None:
         raise RuntimeError(f"hunt: no instance of {key} could be evaluated in {budget} s")
     return dict(key=key, kind="upper", ratio=state["best"], claim="hunt", point=state["inst"],
-                seed=int(seed), popsize=int(popsize), code_version=code_version(), git_commit=git_commit() or "",
+                seed=int(seed), popsize=int(popsize), code_version=code_version(),
+                git_commit=git_commit() or "",
                 date=_now(), budget_s=budget, seconds=time.perf_counter() - t0,
                 evaluations=state["n"], failed_evaluations=state["errors"],
                 unresolved_evaluations=state["unresolved"],

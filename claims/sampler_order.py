@@ -382,16 +382,16 @@ def quantile_propagation(sampler, mixture=None, *, eps_line=(0.025, 0.05, 0.1, 0
     exact = _law_pair(mixture, times, smp, spacing, None)
     points = [dict(eps=float(e), delta_step=float(delta_step_eps)) for e in eps_line]
     points += [dict(eps=float(delta_line_eps), delta_step=float(d)) for d in delta_line]
-    tv, unc = [], []
+    tv_list, unc_list = [], []
     for p in points:
         ps = perturbed_score(mixture, eps=p["eps"], delta=p["delta_step"],
                              bad_magnitude=bad_magnitude)
         pert = _law_pair(ps, times, smp, spacing, None)
         fine = _tv_cells(pert[0], exact[0])
         coarse = _tv_cells(pert[1], exact[1])
-        tv.append(fine)
-        unc.append(abs(fine - coarse) + pert[0].lost_mass + exact[0].lost_mass)
-    tv, unc = np.asarray(tv), np.asarray(unc)
+        tv_list.append(fine)
+        unc_list.append(abs(fine - coarse) + pert[0].lost_mass + exact[0].lost_mass)
+    tv, unc = np.asarray(tv_list), np.asarray(unc_list)
     eps = np.array([p["eps"] for p in points])
     delta = N * np.array([p["delta_step"] for p in points])
     stmt = bounds.get("gupta2024.corollary_b6")

@@ -169,7 +169,7 @@ class Slope:
         return float(abs(self.slope - self.exponent) - self.half_width)
 
     def as_check(self) -> Check:
-        return Check(f"rate in {self.parameter}", "rate", self.state, self.reason,
+        return Check(f"rate in {self.parameter}", "rate", str(self.state), self.reason,
                      value=self.slope, limit=self.exponent, margin=self.margin,
                      margin_kind="difference", details=self.to_dict())
 
@@ -289,6 +289,7 @@ def control_margin(record: ClaimRecord) -> tuple[float | None, str, str]:
     def score(c):
         return math.log(max(c.margin, 1e-300)) if c.margin_kind == "ratio" else c.margin
     worst = max(failing, key=score)
+    assert worst.margin is not None  # ``failing`` holds only checks with a margin
     return float(worst.margin), worst.margin_kind, worst.name
 
 

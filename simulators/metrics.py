@@ -336,9 +336,11 @@ def _exact_ot(a: np.ndarray, b: np.ndarray, M: np.ndarray, num_iter_max: int) ->
         last = (cap, primal, dual, allowance)
         if i == 0:
             continue  # uncapped solve not certified: try the capped ladder from the bottom
+    gap = ("no capped solve was feasible" if last is None else
+           f"duality gap {last[1] - last[2]:.3g} on a cost {last[1]:.6g} (allowed "
+           f"{_GAP_RTOL:.0e} relative + rounding {last[3]:.3g})")
     raise RuntimeError(
-        f"exact OT could not be certified optimal: duality gap {last[1] - last[2]:.3g} on a "
-        f"cost {last[1]:.6g} (allowed {_GAP_RTOL:.0e} relative + rounding {last[3]:.3g}); the "
+        f"exact OT could not be certified optimal: {gap}; the "
         f"costs span [{float(M.min()):.3g}, {top:.3g}], beyond what the float64 network simplex "
         f"resolves; rescale or drop far-away points, or use sliced_w2"
     )

@@ -664,6 +664,7 @@ class GaussianMixture:
             log_target = np.log(upper_tail)
             comp_q = mu - s * special.ndtri(upper_tail)[:, None]
         else:
+            assert p is not None  # one of p and upper_tail is given
             upper = p > 0.5
             log_target = np.log(np.where(upper, 1.0 - p, p))  # 1 - p is exact for p > 1/2
             comp_q = mu + s * special.ndtri(p)[:, None]

@@ -122,6 +122,8 @@ def load_module(stem: str, source: str):
     path = folder / f"{stem}_{digest}.py"
     _write_once(path, source)
     spec = importlib.util.spec_from_file_location(modname, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the generated kernel module {path}")
     module = importlib.util.module_from_spec(spec)
     # Numba rebuilds a cached kernel's environment by importing its module by name.
     sys.modules[modname] = module

@@ -9,12 +9,14 @@ like every kernel (``_cache``: this module is a real file, so plain ``cache=True
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 
 import numba
 import numpy as np
 
-_OPTS = dict(cache=True, nogil=True, error_model="numpy")
+_OPTS: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy")
 
 
 @numba.njit(**_OPTS)
