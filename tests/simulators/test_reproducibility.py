@@ -58,19 +58,9 @@ def _params(models):
     return [pytest.param(m, marks=() if m in QUICK else pytest.mark.slow) for m in models]
 
 
-def _xfail_random(name, dtype):
-    if name.endswith("/random") and dtype == "float32":
-        return pytest.mark.xfail(strict=False,
-                                 reason="random-direction key fixed in kernel rewrite")
-    return ()
-
-
 @pytest.mark.parametrize("name", _params(ALL_MODELS))
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_cross_backend_agreement_within_the_documented_tolerance(name, dtype, request):
-    mark = _xfail_random(name, dtype)
-    if mark:
-        request.applymarker(mark)
+def test_cross_backend_agreement_within_the_documented_tolerance(name, dtype):
     model = _model(name)
     a = sample(model, 200, TIMES, seed=1, backend="numpy", dtype=dtype)
     b = sample(model, 200, TIMES, seed=1, backend="cpu", dtype=dtype)
@@ -102,8 +92,6 @@ def test_bitwise_within_a_backend_across_threads_and_batch_sizes(name, dtype):
                                          dtype=dtype), ref[:23])
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="random-direction key fixed in kernel rewrite")
 def test_issue_example_float32_random_direction_d8():
     """The issue's measurement: d = 8, 1000 particles, 100 steps, float32, random direction."""
     rng = np.random.default_rng(0)
