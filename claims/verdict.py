@@ -269,7 +269,7 @@ class ControlRecord:
 
 def summarize(checks) -> tuple[str, str]:
     """(state, reason) of a list of checks: the combined state and the first check's reason
-    that decides it (all of them, ``; ``-joined, when several fail)."""
+    that decides it (all of them, joined by semicolons, when several fail)."""
     checks = list(checks)
     state = combine_states(c.state for c in checks)
     if state == HOLDS:

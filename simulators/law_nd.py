@@ -38,9 +38,10 @@ by Monte Carlo in d = 2, 8, 64 (tests/simulators/test_law_nd.py).
 
 Distances to a target of the same family (same v; typically q_{t_stop} or q₀), itself a
 product q^v ⊗ N(m_g, σ_g² I_⊥):
+
 - W2² adds over the factors: W2²(p^v, q^v) (quantile functions, ``GridLaw.w2``) +
-  |m_f − m_g|² + (d − 1)(σ_f − σ_g)² (isotropic Gaussians);
-- KL adds: KL(p^v‖q^v) + ½(d − 1)(r − 1 − log r) + |m_f − m_g|²/(2σ_g²), r = σ_f²/σ_g²;
+  ‖m_f − m_g‖² + (d − 1)(σ_f − σ_g)² (isotropic Gaussians);
+- KL adds: KL(p^v‖q^v) + ½(d − 1)(r − 1 − log r) + ‖m_f − m_g‖²/(2σ_g²), r = σ_f²/σ_g²;
 - TV does not add: TV = ∫ dw p^v(w) G⁺(q^v(w)/p^v(w)) with G⁺(ρ) = ∫ (f − ρ g)₊ dz, a
   2-D integral over w and the orthogonal part. The z-part is closed form: {f > ρ g} is a ball
   (or its complement) centred on the line of the two means, so G⁺ is a difference of
@@ -374,7 +375,7 @@ class ProductLaw:
     # -- distances ----------------------------------------------------------------------------
 
     def w2_squared(self, target) -> float:
-        """W2²(p, q) = W2²(p^v, q^v) + |m_f − m_g|² + (d − 1)(σ_f − σ_g)² (module docstring).
+        """W2²(p, q) = W2²(p^v, q^v) + ‖m_f − m_g‖² + (d − 1)(σ_f − σ_g)² (module docstring).
 
         ``target``: a GaussianMixture of the same family along the same v (e.g. q_{t_stop} or
         q₀). Raises TypeError/ValueError for other targets; the 1-D part raises for lost mass
@@ -390,7 +391,7 @@ class ProductLaw:
         return math.sqrt(self.w2_squared(target))
 
     def kl(self, target) -> float:
-        """KL(p ‖ q) = KL(p^v ‖ q^v) + ½(d − 1)(r − 1 − log r) + |m_f − m_g|²/(2σ_g²),
+        """KL(p ‖ q) = KL(p^v ‖ q^v) + ½(d − 1)(r − 1 − log r) + ‖m_f − m_g‖²/(2σ_g²),
         r = σ_f²/σ_g² (computed as x − log1p(x), x = r − 1, so no cancellation in large d)."""
         tf = self._target(target)
         delta, vf, vg = self._gauss_parts(tf)

@@ -6,7 +6,7 @@ s_t = ∇ log q_t. A sampler runs on a strictly decreasing grid T = t_0 > t_1 > 
 Step k maps the state at t = times[k] to the state at t′ = times[k+1]; h = t − t′ > 0.
 
 The contract of a step (what every sampler here and a user's own sampler follows)
---------------------------------------------------------------------------------
+---------------------------------------------------------------------------------
 * **State.** ``x`` is an (n, d) float64 array (n particles, dimension d), one row per particle.
   The chain starts from N(0, I) drawn with ``sampler.initial_noise`` (counter-based normals at
   the reserved step index ``INIT_STEP``) unless ``x_init`` is given.
@@ -35,14 +35,14 @@ Two kinds of sampler implement it:
 
 The built-ins (``BUILTINS``; formulas in this module's OU conventions, ŝ = ŝ(x, t) unless said):
 
-=========================  ==================================================================
-``exponential_integrator``  x′ = e^h x + 2(e^h − 1) ŝ + √(e^{2h} − 1) ξ (the paper's DDPM step)
-``euler_maruyama``          x′ = x + h (x + 2ŝ) + √(2h) ξ
-``pf_euler``                x′ = x + h (x + ŝ)
-``pf_heun``                 x̃ = x + h (x + ŝ);  x′ = x + (h/2) [(x + ŝ) + (x̃ + ŝ(x̃, t′))]
-``ddim``                    x′ = e^h x + (e^h σ_t² − σ_t σ_{t′}) ŝ            (η = 0)
-``ancestral``               x′ = e^h x + (e^h − e^{−h}) ŝ + σ_{t′}/σ_t √(1 − e^{−2h}) ξ
-=========================  ==================================================================
+============================  ==================================================================
+``exponential_integrator``    x′ = e^h x + 2(e^h − 1) ŝ + √(e^{2h} − 1) ξ (the paper's DDPM step)
+``euler_maruyama``            x′ = x + h (x + 2ŝ) + √(2h) ξ
+``pf_euler``                  x′ = x + h (x + ŝ)
+``pf_heun``                   x̃ = x + h (x + ŝ);  x′ = x + (h/2) [(x + ŝ) + (x̃ + ŝ(x̃, t′))]
+``ddim``                      x′ = e^h x + (e^h σ_t² − σ_t σ_{t′}) ŝ            (η = 0)
+``ancestral``                 x′ = e^h x + (e^h − e^{−h}) ŝ + σ_{t′}/σ_t √(1 − e^{−2h}) ξ
+============================  ==================================================================
 
 Cost of the generic path (``run``): the step rule in vectorized NumPy plus one Python call of
 the score per evaluation on the whole batch. Measured by ``test_generic_path_cost`` (printed):
