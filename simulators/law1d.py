@@ -444,16 +444,24 @@ def output_law(score, times, *, grid=None, init=None, progress=False,
                     raise ValueError(f"score: returned non-finite values at step {k} (t = {t})")
                 return m
 
-            seg = _segments(M, start, dx, mean_map, compiled=law1d_cpu)
-            seg["_M"], (seg["_S"], seg["_P"]) = M, law1d_cpu.parabolas(M)
-            M, start, lost_k = _deposit(seg, float(M.sum()), dx, c, opts, compiled=law1d_cpu)
-            M, start = _convolve(M, start, dx, c, opts["truncation"],
-                                 parabolas=law1d_cpu.parabolas)
-            law = _trim(GridLaw(M, dx, start, 0.0), opts["mass_floor"])
-            lost += lost_k + law.lost_mass
-            M, start = np.array(law.mass), law.start
+            M, start, lost_k = _step_law(M, start, dx, mean_map, c, opts)
+            lost += lost_k
             bar.update(1)
     return GridLaw(M, dx, start, min(1.0, lost))
+
+
+def _step_law(M, start, dx, mean_map, c, opts):
+    """One step of the exact law: remap the cell masses through ``mean_map`` (m_k), convolve
+    with N(0, c²) (c = c_k; none for c = 0), trim below the mass floor. Returns the new
+    (masses, start) and the mass lost in this step."""
+    from diffbounds.simulators.kernels import law1d_cpu
+
+    seg = _segments(M, start, dx, mean_map, compiled=law1d_cpu)
+    seg["_M"], (seg["_S"], seg["_P"]) = M, law1d_cpu.parabolas(M)
+    M, start, lost_k = _deposit(seg, float(M.sum()), dx, c, opts, compiled=law1d_cpu)
+    M, start = _convolve(M, start, dx, c, opts["truncation"], parabolas=law1d_cpu.parabolas)
+    law = _trim(GridLaw(M, dx, start, 0.0), opts["mass_floor"])
+    return np.array(law.mass), law.start, lost_k + law.lost_mass
 
 
 def _output_law_generic(smp, score, times, grid, init, progress) -> GridLaw:
@@ -468,7 +476,6 @@ def _output_law_generic(smp, score, times, grid, init, progress) -> GridLaw:
     M, start, dx = np.array(law.mass), law.start, law.spacing
     score_at = _score_evaluator(model, times)
     index = {float(t): j for j, t in enumerate(times[:-1])}
-    from diffbounds.simulators.kernels import law1d_cpu
 
     with progress_bar(progress, len(c_all), desc=f"output_law[{smp.name}]") as bar:
         for k, c in enumerate(c_all):
@@ -494,14 +501,8 @@ def _output_law_generic(smp, score, times, grid, init, progress) -> GridLaw:
                 return m
 
             c = float(c)
-            seg = _segments(M, start, dx, mean_map, compiled=law1d_cpu)
-            seg["_M"], (seg["_S"], seg["_P"]) = M, law1d_cpu.parabolas(M)
-            M, start, lost_k = _deposit(seg, float(M.sum()), dx, c, opts, compiled=law1d_cpu)
-            M, start = _convolve(M, start, dx, c, opts["truncation"],
-                                 parabolas=law1d_cpu.parabolas)
-            law = _trim(GridLaw(M, dx, start, 0.0), opts["mass_floor"])
-            lost += lost_k + law.lost_mass
-            M, start = np.array(law.mass), law.start
+            M, start, lost_k = _step_law(M, start, dx, mean_map, c, opts)
+            lost += lost_k
             bar.update(1)
     return GridLaw(M, dx, start, min(1.0, lost))
 
