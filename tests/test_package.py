@@ -39,6 +39,7 @@ def test_wheel_installs_only_diffbounds(wheel):
     for sub in ("bounds", "simulators", "claims", "figures", "benchmarks", "cli", "sweeps"):
         assert f"diffbounds/{sub}/__init__.py" in names, sub
     assert "diffbounds/py.typed" in names
+    assert "diffbounds/claims/ledger.toml" in names  # verdicts need the pinned constants
     bundled = {Path(n).stem for n in names if re.fullmatch(r"diffbounds/sweeps/\w+\.toml", n)}
     assert bundled == set(sweeps.names()) and "quick" in bundled
     assert f"diffbounds-{diffbounds.__version__}.dist-info/licenses/LICENSE" in names
