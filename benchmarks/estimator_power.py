@@ -33,8 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from diffbounds import bounds
-from diffbounds.simulators import (GaussianMixture, metrics, sample, schedule,
-                                   uniform_error)
+from diffbounds.simulators import GaussianMixture, metrics, sample, schedule, uniform_error
 from diffbounds.simulators.law_nd import output_law
 
 T_HORIZON = 6.0

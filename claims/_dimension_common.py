@@ -17,6 +17,7 @@ import functools
 import math
 
 import numpy as np
+
 from diffbounds.claims._propagation_common import B6_KEY
 from diffbounds.simulators import GaussianMixture, perturbed_score, schedule
 from diffbounds.simulators.law_nd import ProductLaw, output_law

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 from scipy import special, stats
+
 from diffbounds.claims.verdict import Slope
 
 # Family-wise error rate of the binomial interval checks (Bonferroni over the grid's points).

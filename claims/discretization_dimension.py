@@ -7,12 +7,12 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 import numpy as np
+
+from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control, integer, positive, real
 from diffbounds.claims._dimension_common import check_dimension, exact_tv
 from diffbounds.claims._propagation_common import B4_KEY, _column
 from diffbounds.claims.verdict import ClaimRecord, Slope, ledger_check, line_slope_check
-
-from diffbounds import bounds
 
 T_HORIZON = 8.0
 T_STOP = 1e-2

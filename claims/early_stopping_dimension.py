@@ -10,6 +10,8 @@ import functools
 import math
 
 import numpy as np
+
+from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control, integer, probability
 from diffbounds.claims._dimension_common import (
     EARLY_STOP_KEY,
@@ -27,8 +29,6 @@ from diffbounds.claims.verdict import (
     loglog_slope,
 )
 from diffbounds.simulators.law1d import GridLaw
-
-from diffbounds import bounds
 
 D_LINE = {True: (100, 300, 1000, 3000, 10000), False: (1, 3, 10, 30, 100, 300, 1000, 3000, 10000)}
 GAMMA_LINE = {True: (0.01, 0.02, 0.05, 0.1, 0.2),

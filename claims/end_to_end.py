@@ -26,7 +26,6 @@ from diffbounds.simulators import GaussianMixture, metrics, sample, schedule
 from diffbounds.simulators.law1d import output_law
 from diffbounds.simulators.training import fit_mixture
 
-
 E2E_DOC = """Theorem C.2 end to end: learned per-step scores → sampler → TV as m grows.
 
 d = 1: q₀ = SC_TRUTH; N steps of ``schedule.exponential(T = 4, t_stop = 0.02, N)``; at each

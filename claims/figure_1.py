@@ -32,7 +32,6 @@ from diffbounds.claims.verdict import (
     shape_check,
 )
 
-
 FIGURE1_DOC = """Figure 1 (right panel): P[ERM error > 0] in L² and in D^δ vs m (§4, Lemma 4.1).
 
 p₁ = (1−η)N(0,1) + ηN(−R,1), p₂ its mirror (η = 0.001, R = 10⁴, δ = 0.01). Each seed draws m

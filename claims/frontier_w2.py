@@ -26,7 +26,8 @@ W2_KEY = "gupta2024.early_stop_w2"
 # The ε grid of the trade-off curve γ*(ε), measured at every point.
 EPS_GRID = (0.0, 0.05, 0.1, 0.2, 0.4)
 
-FRONTIER_DOC = """Trade-off curve γ*(ε) of the sampler's output vs q₀ against the early-stopping bound.
+FRONTIER_DOC = """Trade-off curve γ*(ε) of the sampler's output vs q₀ against the early-stopping
+bound.
 
 For d = 2, 8 (quick; full also d = 32) and several γ: t_stop = min(γ, γ²m₂²/d)
 (``gupta2024.early_stop``), exact score, N steps. Measured at every point over the ε grid

@@ -35,11 +35,10 @@ as a plain dict (``encode``-free): ``instance_ratio(key, instance)`` replays it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import math
 import time
+from typing import Any
 
 import numpy as np
 

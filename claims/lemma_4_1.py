@@ -30,7 +30,6 @@ from diffbounds.claims.verdict import (
 )
 from diffbounds.simulators import GaussianMixture
 
-
 LEMMA41_DOC = """Lemma 4.1: E_{p₁}‖s₁ − s₂‖² ≳ ε²/σ² while TV(p₁, p₂) ≤ η = ε²σ²/R².
 
 p_{1,2} = (1−η)N(0, σ²) + ηN(∓R, σ²) as ``simulators.GaussianMixture``s; the gap is

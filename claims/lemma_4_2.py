@@ -31,7 +31,6 @@ from diffbounds.claims.verdict import (
     shape_check,
 )
 
-
 LEMMA42_DOC = """Lemma 4.2: empirical vs population L² error of p̂'s score under p* = N(0, σ²).
 
 p̂ = ηN(0, σ²) + (1−η)N(S, σ²) with η fixed by ŝ(x₀) = 0 (Figure 2 caption), so

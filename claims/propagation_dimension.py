@@ -7,6 +7,8 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 import numpy as np
+
+from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control, choice, integer, positive, probability, real
 from diffbounds.claims._dimension_common import (
     check_dimension,
@@ -24,8 +26,6 @@ from diffbounds.claims._propagation_common import (
     tv_between,
 )
 from diffbounds.claims.verdict import ClaimRecord, Slope, ledger_check, line_slope_check
-
-from diffbounds import bounds
 
 T_HORIZON = 6.0
 T_STOP = 1e-2

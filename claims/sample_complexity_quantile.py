@@ -54,7 +54,6 @@ from diffbounds.claims.verdict import (
 from diffbounds.simulators import GaussianMixture
 from diffbounds.simulators.training import denoising_data, fit_mixture
 
-
 SCQ_DOC = """Lemmas A.1/A.2: the smallest m with D^δ_{q_t}(ŝ_t, s_t) ≤ ε/σ_t w.p. ≥ 1 − δ_train.
 
 One dimension, one time (σ_t = 0.3), data law q₀ = ½N(−1, 0.04) + ½N(1, 0.04), Setting 1.1

@@ -44,6 +44,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+
+from diffbounds import bounds
 from diffbounds.claims.verdict import (
     FAILS,
     HOLDS,
@@ -58,8 +60,6 @@ from diffbounds.claims.verdict import (
 from diffbounds.simulators import GaussianMixture, perturbed_score, schedule
 from diffbounds.simulators import samplers as _samplers
 from diffbounds.simulators.law1d import output_law
-
-from diffbounds import bounds
 
 __all__ = ["ORDER_TOLERANCE", "OrderResult", "PropagationResult", "sampler_order",
            "quantile_propagation",

@@ -10,6 +10,8 @@ import functools
 import math
 
 import numpy as np
+
+from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control, integer, positive, probability
 from diffbounds.claims._dimension_common import (
     B7_KEY,
@@ -27,8 +29,6 @@ from diffbounds.claims.verdict import (
     line_slope_check,
     loglog_slope,
 )
-
-from diffbounds import bounds
 
 T_HORIZON = 8.0
 T_STOP = 1e-2

@@ -33,7 +33,8 @@ the checks (a record built with ``holds=`` only, as before, maps True/False to h
   Limit derivation: with estimate ŝ ~ N(s, (h/z₀.₉₇₅)²), the one-sided check "ŝ ≤ a + h"
   rejects a true slope b > a with probability ≥ 95% when b − a ≥ h + z₀.₉₅·h/z₀.₉₇₅, i.e.
   h ≤ |b − a|/(1 + z₀.₉₅/z₀.₉₇₅) ≈ 0.544·|b − a| (0.272 for a gap of ½, e.g. −½ vs −1
-  or −½ vs 0; the default alternative is the exponent ± ½ on the failing side). Otherwise the check is inconclusive, never "holds". A bound's exponent is
+  or −½ vs 0; the default alternative is the exponent ± ½ on the failing side). Otherwise the
+  check is inconclusive, never "holds". A bound's exponent is
   one-sided (for a parameter → ∞ the slope must be ≤ exponent + h; → 0: ≥ exponent − h): an
   upper bound may be loose, so a measured decay *faster* than the bound's is consistent with
   it (``FASTER_THAN_BOUND_NOTE``). Where the observable rate is known, ``observable=`` adds the

@@ -8,6 +8,8 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 import numpy as np
+
+from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control, integer, positive, probability, real
 from diffbounds.claims._dimension_common import (
     B6_KEY,
@@ -29,8 +31,6 @@ from diffbounds.claims.verdict import (
     loglog_slope,
     shape_check,
 )
-
-from diffbounds import bounds
 
 T_HORIZON = 6.0
 T_STOP = 1e-2

@@ -12,8 +12,9 @@ and C·B6. Quick size (tests): magnitudes 4, 16, 64 on a lattice of spacing 0.1,
 from __future__ import annotations
 
 import numpy as np
-from diffbounds.figures import _source, _style
 from matplotlib.ticker import NullFormatter
+
+from diffbounds.figures import _source, _style
 
 NAME = "quantile_to_w2"
 CLAIM = "w2_versus_quantile"

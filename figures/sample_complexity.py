@@ -16,7 +16,6 @@ import numpy as np
 
 from diffbounds.figures import _source, _style
 
-
 NAME = "sample_complexity"
 CLAIM = "sample_complexity_quantile"
 COLUMNS = ("cls", "eps", "delta_score", "sigma_t", "m_star", "uncertainty", "bound",

@@ -17,6 +17,7 @@ are the change at doubled spacing / halved node count.
 from __future__ import annotations
 
 import numpy as np
+
 from diffbounds.figures import _style
 
 NAME = "sampler_orders"

@@ -21,9 +21,9 @@ QUICK = True  # size parameter: coarser lattices when True
 
 # %%
 import numpy as np
+
 from diffbounds.claims.sampler_order import quantile_propagation, sampler_order
 from diffbounds.simulators import samplers
-
 from diffbounds.testing import assert_sampler_order
 
 SPACING = 0.01 if QUICK else 0.005  # second-order errors reach 5e-5 at N = 320
@@ -93,6 +93,7 @@ except AssertionError as exc:
 # %%
 try:
     import diffusers
+
     from diffbounds.claims.sampler_order import BIMODAL_1D as mix
     from diffbounds.claims.verdict import loglog_slope
     from diffbounds.simulators.adapters import diffusers as A

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffbounds.simulators._validate import check_seed
+
 
 class _LazyOT:
     """POT, imported on first use: ``import ot`` loads its torch/jax backends (~2 s), which
@@ -32,7 +34,6 @@ class _LazyOT:
 
 ot = _LazyOT()
 
-from diffbounds.simulators._validate import check_seed
 
 __all__ = [
     "ClosenessFrontier",

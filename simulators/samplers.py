@@ -57,6 +57,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+
 from diffbounds.simulators._progress import progress_bar
 from diffbounds.simulators._validate import check_int
 

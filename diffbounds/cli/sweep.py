@@ -159,7 +159,6 @@ def _status(args):
 
 def _export(args):
     from diffbounds.claims.store import ResultStore
-
     from diffbounds.cli._paths import check_output_file
 
     check_output_file("output", args.output)

@@ -9,10 +9,10 @@ import os
 import sys
 import time
 
+from diffbounds.cli._paths import check_output_file
+
 README_BEGIN = "<!-- claims table: diffbounds verify --quick --markdown --readme README.md -->"
 README_END = "<!-- end of claims table -->"
-
-from diffbounds.cli._paths import check_output_file
 
 
 def register(sub):

@@ -37,8 +37,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from diffbounds.simulators.adapters import require
 from scipy import special
+
+from diffbounds.simulators.adapters import require
 
 __all__ = ["DDPMGaussianStep", "DiffusersSampler", "run_scheduler", "scheduler_times",
            "prediction_from_score",

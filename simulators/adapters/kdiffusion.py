@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
 from diffbounds.simulators.adapters import require
 
 __all__ = ["sigmas_from_times", "times_from_sigmas", "exact_denoiser", "run_kdiffusion"]

@@ -9,9 +9,8 @@ like every kernel (``_cache``: this module is a real file, so plain ``cache=True
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from typing import Any
 
 import numba
 import numpy as np

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+
 from diffbounds.claims import discretization_dimension as DD
 from diffbounds.claims import early_stopping_dimension as ES
 from diffbounds.claims import ledger as ledger_mod

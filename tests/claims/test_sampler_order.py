@@ -18,12 +18,12 @@ import json
 
 import numpy as np
 import pytest
-from diffbounds.claims.sampler_order import quantile_propagation, sampler_order
-from diffbounds.simulators import samplers as S
-from diffbounds.simulators.sampler import integrator_coefficients
 
 from diffbounds import testing
+from diffbounds.claims.sampler_order import quantile_propagation, sampler_order
 from diffbounds.cli import main
+from diffbounds.simulators import samplers as S
+from diffbounds.simulators.sampler import integrator_coefficients
 
 
 class HalfDrift(S.Sampler):

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from diffbounds.cli import main
 from diffbounds.claims.registry import get_claim
 from diffbounds.claims.store import ResultStore
 from diffbounds.claims.sweep import code_version, load_sweep, parse_sweep, run_sweep, task_key
+from diffbounds.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = """

@@ -1,4 +1,5 @@
-"""Claims of issue 5 §2 (``claims.figure_1`` … ``claims.end_to_end``): records, oracles, failing verdicts.
+"""Claims of issue 5 §2 (``claims.figure_1`` … ``claims.end_to_end``): records, oracles,
+failing verdicts.
 
 Statistical tests use fixed seeds; their bands are stated per test. Exact identities use tight
 tolerances.
@@ -20,7 +21,6 @@ from diffbounds.claims.figure_1 import FIGURE_1, log10_quantile_error_pair
 from diffbounds.claims.lemma_4_1 import LEMMA_4_1
 from diffbounds.simulators import GaussianMixture
 from diffbounds.simulators.training import denoising_data, fit_finite
-
 
 RECORD_KEYS = ("name", "statements", "params", "predicted", "measured", "ratio", "holds",
                "fitted_constant")
@@ -94,8 +94,9 @@ def test_pair_quantile_error_against_a_quadrature_oracle():
     across one cell of width 3e-5·(2R + 20σ) at R = 6, σ = 1, so the cell's midpoint misses
     the exact quantile's value by less than that); and the δ > η closed form of
     ``log10_quantile_error_pair`` agrees to 1e-9 relative."""
-    from diffbounds.claims.sample_complexity_quantile import weighted_quantile_error
     from scipy import stats
+
+    from diffbounds.claims.sample_complexity_quantile import weighted_quantile_error
 
     eta, R, sigma = 0.02, 6.0, 1.0
     edges = np.linspace(-R - 10, R + 10, 400_001)
@@ -256,6 +257,7 @@ def test_lemma42_first_order_form_against_mpmath():
     the form's derived remainder bound, and the residual is the signed next-order term
     (agreeing to the O(1/k²) relative size of the order after it: 2e-2 at k ≥ 20)."""
     import mpmath
+
     from diffbounds.claims.lemma_4_2 import lemma_4_2_first_order
 
     mpmath.mp.dps = 50
@@ -329,8 +331,9 @@ def test_sc_truth_score_matches_mixture():
 
 def test_weighted_quantile_error_oracle():
     """On a fine grid of N(0,1), D^δ of err(x) = x is the upper (1−δ) quantile of |x|."""
-    from diffbounds.claims.sample_complexity_quantile import weighted_quantile_error
     from scipy import stats
+
+    from diffbounds.claims.sample_complexity_quantile import weighted_quantile_error
 
     edges = np.linspace(-10, 10, 200_001)
     mass = np.diff(stats.norm.cdf(edges))
@@ -374,8 +377,9 @@ def test_within_delta_slope_matches_dummy_variable_least_squares():
     """Oracle: the ε-slope with one intercept per δ equals the coefficient of log ε in an
     ordinary least-squares fit with one indicator column per δ (numpy lstsq), and its 95%
     half-width the t quantile times that fit's standard error (n − n_δ − 1 dof)."""
-    from diffbounds.claims.sample_complexity_quantile import _within_delta_slope
     from scipy import stats
+
+    from diffbounds.claims.sample_complexity_quantile import _within_delta_slope
 
     rng = np.random.default_rng(0)
     eps = np.tile([0.1, 0.2, 0.3, 0.5, 0.8], 3)[:-1]  # unbalanced: one point missing
@@ -498,10 +502,9 @@ def test_sample_complexity_quick_holds():
 def test_gamma_of_t_stop_inverts_the_early_stopping_time():
     """Oracle: the SymPy statement t_stop = min(γ, γ²m₂²/d) (``gupta2024.early_stop``) at the
     returned γ gives back t_stop, on both branches; this claim's γ is 0.139, not t_stop."""
+    from diffbounds import bounds
     from diffbounds.claims.end_to_end import E2E_T_STOP, gamma_of_t_stop
     from diffbounds.claims.sample_complexity_quantile import SC_TRUTH
-
-    from diffbounds import bounds
 
     stmt = bounds.get("gupta2024.early_stop")
     for t, m2, d in ((0.02, 1.02, 1), (0.5, 3.0, 2), (2.0, 0.5, 1), (1e-4, 10.0, 32)):

@@ -6,8 +6,8 @@ import pytest
 
 from diffbounds.claims import registry
 from diffbounds.claims._claim import Claim
-from diffbounds.cli import main
 from diffbounds.claims.verdict import ClaimRecord
+from diffbounds.cli import main
 
 
 def test_verify_quick_subset_writes_json(tmp_path, capsys):

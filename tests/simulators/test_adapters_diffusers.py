@@ -27,6 +27,7 @@ pytest.importorskip("diffusers")
 pytest.importorskip("torch")
 
 import diffusers  # noqa: E402
+
 from diffbounds.claims.sampler_order import ORDER_TOLERANCE  # noqa: E402
 from diffbounds.claims.verdict import loglog_slope  # noqa: E402
 from diffbounds.simulators import GaussianMixture, sample  # noqa: E402
@@ -145,8 +146,9 @@ def test_ddpm_gaussian_step_exact_law():
     √(β_t (1 − ᾱ_prev)/(1 − ᾱ_t)) (Ho et al. 2020, eq. 7), computed here from the schedule;
     its exact 1-D law agrees (KS, p > 1e-3) with diffusers' own stochastic run
     (``run_scheduler``: diffusers draws the noise) and with the generic path's run."""
-    from diffbounds.simulators.law1d import output_law
     from scipy import stats
+
+    from diffbounds.simulators.law1d import output_law
 
     sch = diffusers.DDPMScheduler(clip_sample=False)
     s = A.DDPMGaussianStep(sch, 20)

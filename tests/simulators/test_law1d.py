@@ -356,7 +356,7 @@ def test_distances_reject_non_1d_targets():
         law.quantile(1.5)
 
 
-# ------------------------------------------------------------------ compiled loops = NumPy reference
+# ---------------------------------------------------------- compiled loops = NumPy reference
 def test_compiled_step_matches_numpy_reference():
     """kernels.law1d_cpu replaces the NumPy arithmetic of _segments/_deposit/_parabolas: same
     formulas, so the same masses up to summation order (1e-15 of the total mass), on a step with

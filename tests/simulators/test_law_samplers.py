@@ -17,11 +17,11 @@ Oracles and tolerance models:
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from diffbounds.simulators import GaussianMixture, law_nd, sample, schedule
 from diffbounds.simulators import samplers as S
 from diffbounds.simulators.law1d import _output_law_generic, output_law
-from scipy import stats
-
 from tests.simulators._sampler_oracle import gaussian_recursion
 
 MIX = GaussianMixture([0.3, 0.7], [-2.0, 1.5], [0.05, 0.3])

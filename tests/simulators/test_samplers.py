@@ -16,9 +16,9 @@ import time
 
 import numpy as np
 import pytest
+
 from diffbounds.simulators import GaussianMixture, sample, schedule
 from diffbounds.simulators import samplers as S
-
 from tests.simulators._sampler_oracle import MU0, V0, affine, gauss_score, gaussian_recursion
 
 GAUSS = GaussianMixture([1.0], [MU0], [V0])
