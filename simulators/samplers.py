@@ -272,6 +272,19 @@ class CallableSampler:
     def step(self, x, score, times, k, noise):
         return self.fn(x, score, float(times[k]), float(times[k + 1]), noise)
 
+    def check_signature(self):
+        """TypeError naming ``sampler`` unless ``fn`` accepts the contract's five arguments."""
+        import inspect
+
+        try:
+            inspect.signature(self.fn).bind(None, None, 0.0, 0.0, None)
+        except TypeError as exc:
+            raise TypeError(f"sampler: a step callable must accept (x, score, t, t_next, noise) "
+                            f"(module diffbounds.simulators.samplers); {self.name!r}: {exc}") \
+                from None
+        except ValueError:  # no signature available (a builtin): checked when it runs
+            pass
+
     def __repr__(self):
         return f"CallableSampler({self.name!r})"
 
@@ -306,7 +319,9 @@ def get_sampler(sampler):
         # an object with the contract's step(x, score, times, k, noise) (e.g. a Gaussian-step
         # sampler not derived from Sampler, or adapters.diffusers.DiffusersSampler)
         return sampler
-    return CallableSampler(sampler)
+    wrapped = CallableSampler(sampler)
+    wrapped.check_signature()
+    return wrapped
 
 
 def _name(obj) -> str:
@@ -395,5 +410,5 @@ def run(sampler, model, n, d, times, *, seed=0, dtype="float64", x_init=None, ca
         raise FloatingPointError(
             f"sample: {int(bad.sum())} of {n} particles ended non-finite "
             f"(sampler={_name(step_obj)!r}, dtype={dtype!r}); check the sampler, score and "
-            "schedule, or use float64")
+            "schedule" + (", or use float64" if dtype == "float32" else ""))
     return X

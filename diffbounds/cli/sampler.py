@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 
 
@@ -39,6 +40,8 @@ def resolve(spec: str):
         raise ValueError(f"sampler: {spec!r} is neither a built-in {sorted(samplers.BUILTINS)} "
                          "nor MODULE:CALLABLE")
     mod, _, attr = spec.partition(":")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like `python -m` and pytest: modules of the cwd import
     try:
         obj = importlib.import_module(mod)
     except ImportError as exc:
@@ -71,8 +74,22 @@ def _mixture(arg):
 
     from diffbounds.simulators import GaussianMixture
 
-    text = Path(arg).read_text() if not arg.lstrip().startswith("{") else arg
-    return GaussianMixture.from_json(text)
+    if arg.lstrip().startswith("{"):
+        text = arg
+    else:
+        try:
+            text = Path(arg).read_text()
+        except OSError as exc:
+            raise ValueError(f"mixture: cannot read {arg!r} ({exc.strerror or exc})") from None
+    try:
+        mix = GaussianMixture.from_json(text)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"mixture: {exc}") from None
+    if mix.dim != 1:
+        raise ValueError(f"mixture: `sampler check` measures exact 1-D laws; got a mixture in "
+                         f"d = {mix.dim} (use diffbounds.claims.sampler_order in Python for the "
+                         "Monte-Carlo check in d > 1)")
+    return mix
 
 
 def _check(args) -> int:

@@ -23,7 +23,7 @@ from diffbounds import testing
 from diffbounds.claims.sampler_order import quantile_propagation, sampler_order
 from diffbounds.cli import main
 from diffbounds.simulators import samplers as S
-from diffbounds.simulators.sampler import integrator_coefficients
+from tests.simulators._integrator import exponential_integrator as integrator_coefficients
 
 
 class HalfDrift(S.Sampler):
@@ -131,3 +131,27 @@ def test_cli_sampler_check(tmp_path, capsys):
     assert main(["sampler", "check", "nope"]) == 2
     text = capsys.readouterr().out
     assert "order 2.00" in text
+    # a missing mixture file, bad JSON and a mixture in d > 1: one line naming --mixture, exit 2
+    assert main(["sampler", "check", "pf_heun", "--mixture", str(tmp_path / "none.json")]) == 2
+    assert main(["sampler", "check", "pf_heun", "--mixture", "{bad"]) == 2
+    m2 = tmp_path / "m2.json"
+    m2.write_text('{"weights": [0.5, 0.5], "means": [[0, 0], [1, 1]], '
+                  '"cov_type": "isotropic", "covariances": [1, 1]}')
+    assert main(["sampler", "check", "pf_heun", "--mixture", str(m2)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error: mixture:") == 3 and "d = 2" in err
+
+
+def test_cli_imports_a_sampler_module_from_the_working_directory(tmp_path, monkeypatch):
+    """``MODULE:CALLABLE`` finds a module of the working directory, as ``python -m`` does."""
+    (tmp_path / "my_cwd_sampler.py").write_text(
+        "from diffbounds.simulators import samplers\n"
+        "MySampler = samplers.BUILTINS['pf_heun']\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p not in ("", ".")])
+    assert main(["sampler", "check", "my_cwd_sampler:MySampler", "--expected", "2"]) == 0
+
+
+def test_a_step_callable_with_the_wrong_signature_is_refused_naming_the_contract():
+    with pytest.raises(TypeError, match=r"sampler: .*\(x, score, t, t_next, noise\)"):
+        S.get_sampler(lambda x: x)
