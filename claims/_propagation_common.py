@@ -9,11 +9,6 @@ import numpy as np
 import sympy as sp
 
 from diffbounds import bounds
-from diffbounds.claims.verdict import (
-    fit_term_constants,
-    held_out_check,
-    worst_held_out_index,
-)
 from diffbounds.simulators import GaussianMixture, schedule
 from diffbounds.simulators.law1d import output_law
 
@@ -97,18 +92,6 @@ def _tv_and_error(score, times, spacing, target, init=None):
     return tv, abs(tv - coarse.tv(target)) + fine.lost_mass, fine
 
 
-def bound_terms(statement, **values):
-    """The additive terms B_i of a bound (constants set to 1), evaluated: (array (r, n), names)."""
-    body = sp.expand(statement.expr.subs({c: 1 for c in statement.constants}))
-    terms = sp.Add.make_args(body)
-    syms = sorted(body.free_symbols, key=str)
-    n = max(np.size(v) for v in values.values())
-    vals = [np.asarray(values[str(s)], float) for s in syms]
-    out = [np.broadcast_to(np.asarray(sp.lambdify(syms, t, "numpy")(*vals), float), (n,))
-           for t in terms]
-    return np.array(out), [str(t) for t in terms]
-
-
 def term_exponent(statement, symbol):
     """Exponent of ``symbol`` in the sum of the bound's additive terms that contain it."""
     sym = bounds.symbols.as_symbol(symbol)
@@ -117,21 +100,9 @@ def term_exponent(statement, symbol):
                                           if sym in a.free_symbols]), symbol))
 
 
-def fit_terms(measured, terms, calibration, uncertainty=0.0):
-    """Per-term constants, prediction Σ C_i B_i, max C_i, held-out verdict and worst ratio."""
-    consts = fit_term_constants(measured, terms, calibration)
-    predicted = consts @ terms
-    ok, worst = held_out_check(measured, predicted, calibration, 1.0, uncertainty)
-    return consts, predicted, float(consts.max()), ok, worst
-
-
 def _m2(mixture):
     return float(np.sqrt(mixture.second_moment()))
 
 
 def _column(rows, key):
     return np.array([r[key] for r in rows], dtype=float)
-
-
-def _worst_point(points, measured, predicted, calibration, unc=0.0):
-    return points[worst_held_out_index(measured, predicted, calibration, unc)]

@@ -226,19 +226,6 @@ def _check_pairs(n: int, m: int, max_pairs: int, what: str) -> None:
         )
 
 
-def _emd2(a: np.ndarray, b: np.ndarray, M: np.ndarray, num_iter_max: int) -> float:
-    """POT network simplex; a numItermax warning is an error (POT#24)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        cost, log = ot.emd2(a, b, M, numItermax=num_iter_max, log=True)
-    if log.get("warning") is not None:
-        raise RuntimeError(
-            f"ot.emd2 did not reach optimality ({log['warning']}); increase num_iter_max "
-            f"(now {num_iter_max}) or use sliced_w2"
-        )
-    return max(float(cost), 0.0)
-
-
 #: relative duality gap above which an n-D transport solution is not accepted as optimal
 _GAP_RTOL = 1e-9
 #: absolute duality-gap allowance, relative to the median cost (for near-zero optimal costs)

@@ -620,19 +620,7 @@ class GaussianMixture:
         inside an empty gap between far-apart components any x with F(x) == p in float64 is
         returned. p = 0 and p = 1 give -inf and +inf.
         """
-        self._require_1d("p")
-        parr = _real_array("p", p)
-        if np.any((parr < 0) | (parr > 1)):
-            raise ValueError("p: probabilities must lie in [0, 1]")
-        flat = parr.ravel()
-        out = np.empty_like(flat)
-        out[flat == 0] = -np.inf
-        out[flat == 1] = np.inf
-        inner = np.nonzero((flat > 0) & (flat < 1))[0]
-        if inner.size:
-            out[inner] = self._quantile_inner(flat[inner])
-        out = out.reshape(parr.shape)
-        return out[()] if out.ndim == 0 else out
+        return self._inverse("p", p, upper=False)
 
     def isf(self, q):
         """1-D inverse survival function S^{-1}(q): the x with P(X > x) = q, elementwise.
@@ -642,18 +630,24 @@ class GaussianMixture:
         mass exactly 1e-12. Same accuracy and bracketing as ``quantile``; q = 0 and q = 1 give
         +inf and -inf. Raises ValueError naming ``q`` outside [0, 1].
         """
-        self._require_1d("q")
-        qarr = _real_array("q", q)
-        if np.any((qarr < 0) | (qarr > 1)):
-            raise ValueError("q: probabilities must lie in [0, 1]")
-        flat = qarr.ravel()
+        return self._inverse("q", q, upper=True)
+
+    def _inverse(self, name: str, prob, *, upper: bool):
+        """``quantile`` (upper=False: F⁻¹(prob)) or ``isf`` (upper=True: S⁻¹(prob)), checking
+        ``prob`` (named ``name``) in [0, 1]; the ends map to ∓inf (±inf for ``isf``)."""
+        self._require_1d(name)
+        arr = _real_array(name, prob)
+        if np.any((arr < 0) | (arr > 1)):
+            raise ValueError(f"{name}: probabilities must lie in [0, 1]")
+        flat = arr.ravel()
         out = np.empty_like(flat)
-        out[flat == 0] = np.inf
-        out[flat == 1] = -np.inf
+        out[flat == 0] = np.inf if upper else -np.inf
+        out[flat == 1] = -np.inf if upper else np.inf
         inner = np.nonzero((flat > 0) & (flat < 1))[0]
         if inner.size:
-            out[inner] = self._quantile_inner(None, upper_tail=flat[inner])
-        out = out.reshape(qarr.shape)
+            out[inner] = (self._quantile_inner(None, upper_tail=flat[inner]) if upper
+                          else self._quantile_inner(flat[inner]))
+        out = out.reshape(arr.shape)
         return out[()] if out.ndim == 0 else out
 
     def _quantile_inner(self, p: np.ndarray | None, upper_tail=None) -> np.ndarray:
