@@ -16,8 +16,8 @@ The chain starts from q_T itself (``mixture.at(T)``), so the measured distance i
 discretisation error alone (no start-up term (√d + m₂)e^{−T}); with ``start="normal"`` it starts
 from N(0, 1) like ``sample``. Each distance carries an uncertainty: the change when the lattice
 spacing is doubled (the law's method error is O(Δ⁴) per step, so this overestimates it) plus
-the lost mass. Distances below ~10× that uncertainty make the slope meaningless; the
-``resolution`` check says so (inconclusive).
+the lost mass. Distances below ~10× that uncertainty make the slope meaningless: such points
+are left out of the fit, and with fewer than 5 left the ``resolution`` check is inconclusive.
 
 ``quantile_propagation`` asks Corollary B.6's question for any sampler: with the score replaced
 by ``perturbed_score(mixture, eps, delta_step, ...)`` (an error of size ≤ ε/σ_t except on a
@@ -29,13 +29,35 @@ the ε-term's exponent 1 (towards ε → 0, alternative ½). The ledger constant
 exponential integrator; other samplers are judged against the same constant (that is the
 question: does the sampler propagate score errors no worse than the paper's).
 
-In d > 1 ``sampler_order`` falls back to Monte Carlo (metric "tv" only): n particles of
-``sample(..., sampler=...)`` started from q_T, and the half-space TV lower bound
-``metrics.tv_halfspace_lower_bound`` (coordinate axes + 16 random directions) against q_{t_stop},
-with its DKW margin as the uncertainty. This has much lower power: the statistic is a lower
-bound with a noise floor ≈ the margin (0.013 at n = 20 000), so the slope is meaningful only
-while the TV is ≫ the floor (small N); with the resolution rule (distance > 10 × margin) the
-verdict is mostly inconclusive for correct samplers, while grossly wrong ones (no decay) fail.
+In d > 1 ``sampler_order`` falls back to Monte Carlo: n particles of
+``sample(..., sampler=...)`` started from q_T (same seed at every N), compared with q_{t_stop}:
+
+* metric "tv": the half-space TV lower bound ``metrics.tv_halfspace_lower_bound`` (coordinate
+  axes + 16 random directions). Uncertainty: its DKW margin √(log(2k/α)/2n) (α = 0.05, k
+  directions), which bounds |statistic − population half-space discrepancy| with probability
+  ≥ 95%; noise floor: the same margin (the level a sample of q_{t_stop} itself exceeds with
+  probability ≤ 5%). 0.026 at n = 5000, 0.013 at n = 20 000.
+* metric "w2": the exact W2 (``metrics.w2``, certified network simplex) between the n outputs
+  (law P) and n exact draws of Q = q_{t_stop} (an independent stream of ``seed``). By the
+  triangle inequality |W2(P̂, Q̂) − W2(P, Q)| ≤ W2(P̂, P) + W2(Q̂, Q). By joint convexity of W2²
+  (Jensen), E W2²(Q̂, Q) ≤ E W2²(Q̂, Q̂′), so the null level ν_Q = W2 between two independent
+  n-samples of Q bounds the reference's error in mean square; likewise ν_P = W2 between the
+  two halves of the output bounds the output's (an n/2-sample's empirical error is at least
+  an n-sample's, by the same convexity). Uncertainty: (ν_P + ν_Q)/2, so that ``K_SIGMA`` ×
+  uncertainty = ν_P + ν_Q bounds the triangle's two terms (in mean square). Noise floor: ν_Q,
+  what a correct sampler (P = Q) reads. n² is limited by ``metrics.DEFAULT_MAX_PAIRS``
+  (n ≤ 5000; default 2000: ν_Q ≈ 0.08 for a 2-D Gaussian of variance 0.3).
+
+Both have much lower power than the exact 1-D laws: the statistic has a noise floor, so the
+slope is meaningful only while the distance is well above it (small N). A point enters the slope
+fit only if distance > floor + ``K_SIGMA`` × uncertainty (3 margins for TV, ≈ 3.4 ν_Q for
+W2 at P ≈ Q); with
+fewer than ``MIN_SLOPE_VALUES`` (5) such points the verdict is inconclusive — a correct sampler
+whose distances sit on the floor is never judged "fails" by a slope fitted to noise (it was,
+before: pf_heun on the 2-D mixture, N = 20…320, n = 5000, read a flat slope −0.07 and failed).
+Grossly wrong samplers (no decay, the output stays far from q_{t_stop}) keep every point above
+the floor and still fail. The exact 1-D laws use the same rule with floor 0 and factor
+``_RESOLUTION`` (10; their uncertainty is a method error, not a sampling one).
 ``quantile_propagation`` stays 1-D.
 """
 
@@ -50,6 +72,8 @@ from diffbounds.claims.verdict import (
     FAILS,
     HOLDS,
     INCONCLUSIVE,
+    K_SIGMA,
+    MIN_SLOPE_VALUES,
     Check,
     Slope,
     combine_states,
@@ -59,6 +83,7 @@ from diffbounds.claims.verdict import (
 )
 from diffbounds.simulators import GaussianMixture, perturbed_score, schedule
 from diffbounds.simulators import samplers as _samplers
+from diffbounds.simulators._validate import check_seed
 from diffbounds.simulators.law1d import output_law
 
 __all__ = ["ORDER_TOLERANCE", "OrderResult", "PropagationResult", "sampler_order",
@@ -77,17 +102,23 @@ _METRICS = ("tv", "w2")
 #: h alone would reject correct first-order samplers. The value 0.1 was chosen after seeing
 #: these data; it still separates order 1 from ½ and 2 by ≥ 4 half-width limits.
 ORDER_TOLERANCE = 0.1
-#: a distance must exceed this multiple of its uncertainty for the slope to mean anything
+#: exact laws: a distance must exceed this multiple of its (method) uncertainty to enter the fit
 _RESOLUTION = 10.0
+#: Monte Carlo (d > 1) default particle numbers per metric; W2 needs n² ≤ metrics.DEFAULT_MAX_PAIRS
+_DEFAULT_PARTICLES = {"tv": 20_000, "w2": 2_000}
 
 
 @dataclass
 class OrderResult:
     """What ``sampler_order`` measured and decided.
 
-    ``N`` (n,), ``distance`` (n,) and ``uncertainty`` (n,) per grid point; ``slope`` the rate
-    check (``claims.verdict.Slope``; order = −slope); ``checks`` all checks; ``state`` holds /
-    fails / inconclusive and ``reason``.
+    ``N`` (n,), ``distance`` (n,) and ``uncertainty`` (n,) per grid point; ``noise_floor``
+    (n,) what a correct sampler's statistic reads (0 for exact laws); ``in_fit`` (n,) bool, the
+    points resolved above the floor (distance > floor + k × uncertainty) that the slope is
+    fitted to; ``method`` how the distances were measured ("exact law", "monte carlo
+    half-space TV lower bound", "monte carlo W2"); ``slope`` the rate check
+    (``claims.verdict.Slope``; order = −slope, NaN when fewer than 3 points are resolved);
+    ``checks`` all checks; ``state`` holds / fails / inconclusive and ``reason``.
     """
 
     sampler: str
@@ -100,6 +131,9 @@ class OrderResult:
     expected: float | None = None
     state: str = INCONCLUSIVE
     reason: str = ""
+    noise_floor: np.ndarray | None = None
+    in_fit: np.ndarray | None = None
+    method: str = "exact law"
 
     @property
     def order(self) -> float:
@@ -200,7 +234,7 @@ def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRI
                   metric: str = "tv", *, expected: float | None = None, T: float = 6.0,
                   t_stop: float = 1e-2, spacing: float = 0.01, start: str = "q_T",
                   alternative: float | None = None,
-                  order_tolerance: float = ORDER_TOLERANCE, particles: int = 20_000,
+                  order_tolerance: float = ORDER_TOLERANCE, particles: int | None = None,
                   seed: int = 0) -> OrderResult:
     """Measured order of ``sampler`` in N from exact 1-D laws, with a verdict (module docstring).
 
@@ -231,9 +265,13 @@ def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRI
     order_tolerance : float
         With ``expected``: the order holds when |order − expected| ≤ h + order_tolerance
         (``ORDER_TOLERANCE``, default 0.1, for the pre-asymptotic bias of a log-log fit).
-    particles, seed : int
-        d > 1 only (Monte Carlo, module docstring): particles per N and the seed of the
-        sampler's noise, the q_T start and the random directions.
+    particles : int, optional
+        d > 1 only (Monte Carlo, module docstring): particles per N (≥ 100; default 20 000
+        for TV, 2000 for W2, whose exact solver needs particles² ≤
+        ``metrics.DEFAULT_MAX_PAIRS``, i.e. ≤ 5000).
+    seed : int
+        d > 1 only: the seed of the sampler's noise, the q_T start, the random directions (TV)
+        and, through independent streams, the reference and null samples of q_{t_stop} (W2).
 
     Returns
     -------
@@ -242,8 +280,9 @@ def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRI
     Raises
     ------
     ValueError, TypeError
-        Bad arguments (named): unknown metric or start, ``expected`` missing for W2, W2 in
-        d > 1, a 1-D sampler not of the Gaussian-step form, a bad N_grid or times_family.
+        Bad arguments (named): unknown metric or start, ``expected`` missing for W2, too few
+        or (W2) too many particles, a 1-D sampler not of the Gaussian-step form, a bad N_grid
+        or times_family.
     """
     if metric not in _METRICS:
         raise ValueError(f"metric: must be one of {_METRICS}, got {metric!r}")
@@ -255,16 +294,18 @@ def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRI
         raise ValueError(f"expected: must be a finite order > 0, got {expected!r}")
     if not (np.isfinite(spacing) and spacing > 0):
         raise ValueError(f"spacing: must be > 0, got {spacing!r}")
+    if not (np.isfinite(order_tolerance) and order_tolerance >= 0):
+        raise ValueError(f"order_tolerance: must be a finite float >= 0, got "
+                         f"{order_tolerance!r}")
     mixture = _check_mixture(mixture, allow_d=True)
     family = _times_family(times_family, T, t_stop)
     n = _check_grid(N_grid)
     smp = _samplers.get_sampler(sampler)
     if mixture.dim > 1:
-        if metric != "tv":
-            raise ValueError("metric: d > 1 (Monte Carlo) supports only 'tv' (half-space lower "
-                             "bound)")
-        return _order_monte_carlo(smp, mixture, family, n, expected, start, alternative,
-                                  order_tolerance, particles, seed)
+        particles = _check_particles(particles, metric)
+        seed = check_seed(seed)
+        return _order_monte_carlo(smp, mixture, family, n, metric, expected, start,
+                                  alternative, order_tolerance, particles, seed)
     if not getattr(smp, "gaussian_step", False):
         raise ValueError(f"sampler: {smp!r} is not of the form x′ = m_k(x) + c_k ξ; exact laws "
                          "(and so this order check) need it — use Monte Carlo via sample()")
@@ -278,8 +319,25 @@ def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRI
         d_f = _distance(fine, target, metric)
         dist.append(d_f)
         unc.append(abs(d_f - _distance(coarse, target, metric)) + fine.lost_mass)
-    return _judge(smp, metric, n, np.asarray(dist), np.asarray(unc), expected, alternative,
-                  order_tolerance)
+    return _judge(smp, metric, n, np.asarray(dist), np.asarray(unc), np.zeros(n.size),
+                  _RESOLUTION, expected, alternative, order_tolerance, "exact law")
+
+
+def _check_particles(particles, metric):
+    from diffbounds.simulators.metrics import DEFAULT_MAX_PAIRS
+
+    if particles is None:
+        return _DEFAULT_PARTICLES[metric]
+    if isinstance(particles, bool) or not isinstance(particles, (int, np.integer)):
+        raise TypeError(f"particles: expected an integer, got {type(particles).__name__}")
+    particles = int(particles)
+    if particles < 100:
+        raise ValueError(f"particles: need at least 100, got {particles}")
+    if metric == "w2" and particles * particles > DEFAULT_MAX_PAIRS:
+        raise ValueError(f"particles: metric='w2' solves exact OT on a particles² cost matrix; "
+                         f"{particles}² > metrics.DEFAULT_MAX_PAIRS = {DEFAULT_MAX_PAIRS} "
+                         f"(use ≤ {int(np.sqrt(DEFAULT_MAX_PAIRS))})")
+    return particles
 
 
 def _check_family_times(times, N):
@@ -288,47 +346,83 @@ def _check_family_times(times, N):
                          f"got shape {times.shape}")
 
 
-def _order_monte_carlo(smp, mixture, family, n, expected, start, alternative, tol, particles,
-                       seed) -> OrderResult:
-    """d > 1: half-space TV lower bound of ``sample`` output (module docstring)."""
+def _order_monte_carlo(smp, mixture, family, n, metric, expected, start, alternative, tol,
+                       particles, seed) -> OrderResult:
+    """d > 1: half-space TV lower bound or exact W2 of ``sample`` output (module docstring)."""
     from diffbounds.simulators import metrics, sample
 
-    particles = int(particles)
-    if particles < 100:
-        raise ValueError(f"particles: need at least 100, got {particles}")
-    dist, unc = [], []
+    dist, unc, floor = [], [], []
+    nulls = {}  # W2: (reference sample, null level) per stopping time
     for N in n:
         times = np.asarray(family(int(N)), dtype=np.float64)
         _check_family_times(times, N)
         x0 = mixture.at(float(times[0])).sample(particles, seed) if start == "q_T" else None
         x = sample(mixture, particles, times, seed=seed, sampler=smp, x_init=x0)
-        b = metrics.tv_halfspace_lower_bound(x, mixture.at(float(times[-1])), 16, seed)
-        dist.append(max(b.statistic, 1e-300))
-        unc.append(b.margin)
-    return _judge(smp, "tv", n, np.asarray(dist), np.asarray(unc), expected, alternative, tol)
+        target = mixture.at(float(times[-1]))
+        if metric == "tv":
+            b = metrics.tv_halfspace_lower_bound(x, target, 16, seed)
+            dist.append(max(b.statistic, 1e-300))
+            unc.append(b.margin)
+            floor.append(b.margin)
+            continue
+        key = float(times[-1])
+        if key not in nulls:
+            # independent streams of ``seed`` (a plain integer seed would repeat the start's
+            # component labels and normals, coupling the reference with the sampler's start)
+            ref = target.sample(particles, np.random.default_rng([seed, 1]))
+            other = target.sample(particles, np.random.default_rng([seed, 2]))
+            nulls[key] = (ref, metrics.w2(other, ref))
+        ref, nu = nulls[key]
+        half = particles // 2
+        nu_out = metrics.w2(x[:half], x[half:2 * half])  # the output's own null level
+        dist.append(max(metrics.w2(x, ref), 1e-300))
+        unc.append(0.5 * (nu + nu_out))
+        floor.append(nu)
+    method = ("monte carlo half-space TV lower bound" if metric == "tv" else "monte carlo W2")
+    return _judge(smp, metric, n, np.asarray(dist), np.asarray(unc), np.asarray(floor),
+                  K_SIGMA, expected, alternative, tol, method)
 
 
-def _judge(smp, metric, n, dist, unc, expected, alternative, order_tolerance) -> OrderResult:
-    """Rate and resolution checks of measured distances over N (module docstring)."""
-    if expected is None:
-        exponent = float(bounds.exponent(bounds.get(B4_KEY).expr, "N"))
-        slope = slope_check("N", n, dist, exponent, "to_infinity",
+def _judge(smp, metric, n, dist, unc, floor, factor, expected, alternative, order_tolerance,
+           method) -> OrderResult:
+    """Resolution and rate checks of measured distances over N (module docstring): the slope
+    is fitted to the points with distance > floor + factor × uncertainty only."""
+    threshold = floor + factor * unc
+    in_fit = dist > threshold
+    k = int(np.count_nonzero(in_fit))
+    ratio = float(np.min((dist - floor) / np.maximum(unc, 1e-300)))
+    rule = (f"distance > {factor:g}× its uncertainty" if not np.any(floor) else
+            f"distance > noise floor + {factor:g}× uncertainty")
+    if k == n.size:
+        res = Check("resolution", "shape", HOLDS, f"every {rule}", value=ratio, limit=factor)
+    else:
+        dropped = [int(v) for v in n[~in_fit]]
+        state = HOLDS if k >= MIN_SLOPE_VALUES else INCONCLUSIVE
+        res = Check("resolution", "shape", state,
+                    f"N = {dropped} not resolved ({rule}; min (distance − floor)/uncertainty "
+                    f"{ratio:.3g}), left out of the fit; {k} of {n.size} points remain"
+                    + ("" if state == HOLDS else f" (< {MIN_SLOPE_VALUES}): refine spacing / "
+                       "add particles, or use smaller N"),
+                    value=ratio, limit=factor)
+    exponent = (float(bounds.exponent(bounds.get(B4_KEY).expr, "N")) if expected is None
+                else -float(expected))
+    if k < 3:
+        slope = Slope("N", float("nan"), float("nan"), exponent,
+                      "to_infinity" if expected is None else "two_sided", state=INCONCLUSIVE,
+                      reason=f"only {k} resolved point(s): no slope", n_values=k)
+    elif expected is None:
+        slope = slope_check("N", n[in_fit], dist[in_fit], exponent, "to_infinity",
                             alternative=0.0 if alternative is None else alternative)
     else:
-        slope = _order_check(n, dist, float(expected), float(order_tolerance), alternative)
-    resolved = bool(np.all(dist > _RESOLUTION * unc))
-    res = Check("resolution", "shape", HOLDS if resolved else INCONCLUSIVE,
-                "every distance exceeds 10× its uncertainty" if resolved else
-                f"some distance is within 10× its uncertainty (min ratio "
-                f"{float(np.min(dist / np.maximum(unc, 1e-300))):.3g}): refine spacing or use "
-                "smaller N", value=float(np.min(dist / np.maximum(unc, 1e-300))),
-                limit=_RESOLUTION)
+        slope = _order_check(n[in_fit], dist[in_fit], float(expected), float(order_tolerance),
+                             alternative)
     checks = [slope.as_check(), res]
     state = combine_states([c.state for c in checks])
     reason = "; ".join(f"{c.name}: {c.reason}" for c in checks if c.state != HOLDS) or \
         f"order {-slope.slope:.3f} ± {slope.half_width:.3f}: {slope.reason}"
     return OrderResult(_sampler_name(smp), metric, n, dist, unc, slope, checks,
-                       None if expected is None else float(expected), state, reason)
+                       None if expected is None else float(expected), state, reason,
+                       noise_floor=floor, in_fit=in_fit, method=method)
 
 
 def quantile_propagation(sampler, mixture=None, *, eps_line=(0.025, 0.05, 0.1, 0.2, 0.4),
