@@ -6,7 +6,7 @@ only the distribution is installed without its training dependencies (``pip inst
 the real ``sampling.py`` file is loaded with a minimal ``k_diffusion.utils`` (its one helper
 used by these samplers, ``append_dims``) and empty ``torchdiffeq``/``torchsde`` stand-ins
 (used only by the adaptive and Brownian-tree samplers, not here). Without the distribution
-the tests are skipped.
+the tests are skipped; CI's test job installs it with --no-deps (.ci/kdiffusion-no-deps.txt).
 
 Oracles:
 - Euler in the VE σ-parametrisation is exactly DDIM (η = 0) in OU time (algebra in the
