@@ -29,6 +29,39 @@ Exact laws of deterministic schedulers in 1-D (``pushforward_law``): the output 
 Z ~ N(0, 1), for the scheduler's map T (monotone for these ODE solvers on a 1-D mixture,
 checked), so running the scheduler on quantile nodes z_i = Φ⁻¹(u_i) as particles gives T on a
 fine grid and the law's density φ(z)/T′(z) at y = T(z), multistep methods included.
+
+float32 inside a scheduler, and DPM-Solver++(2M)'s apparent TV floor. ``float64=True`` casts
+the scheduler's *buffers* to float64; it cannot change arithmetic the scheduler hard-codes.
+``DPMSolverMultistepScheduler.step`` (diffusers 0.42) casts the state to float32 at every step
+(``sample = sample.to(torch.float32)``, "upcast to avoid precision issues" for half-precision
+pipelines), so its map T carries rounding noise of a few 1e-7. ``pushforward_law``
+differentiates T (centred differences), which turns noise of SD e into noise of SD ≈ e/(√2 Δz)
+in T′: a TV artefact that *grows* with the node count, instead of shrinking like the method
+error. This is the "TV floor" of 4e-4 … 8e-4 seen for K ≥ 80 (bimodal 1-D mixture, 32001
+nodes). Measured (tests/simulators/test_adapters_diffusers.py; TV to the data law with 8001 /
+16001 / 32001 nodes):
+
+=====  ===============================  ==============================  ====================
+K      as shipped                       float32 cast removed             last-step denoise
+=====  ===============================  ==============================  ====================
+80     7.06e-4 / 7.25e-4 / 7.60e-4      7.03e-4 / 7.14e-4 / 7.17e-4     2.07e-3
+160    1.88e-4 / 2.27e-4 / 3.67e-4      1.62e-4 / 1.46e-4 / 1.49e-4     8.12e-4
+320    2.08e-4 / 2.72e-4 / 4.77e-4      1.42e-4 / 1.04e-4 / 0.98e-4     3.78e-4
+=====  ===============================  ==============================  ====================
+
+So at K = 80 the TV is the sampler's (converged in the nodes, unchanged without the cast); from
+K = 160 on the rounding artefact dominates (and the node-halving uncertainty estimate catches
+only half of it, since it halves with the nodes). Not an adapter error: the adapter's
+parametrisation is exact (the DDIM cross-check agrees to 4e-15), the timesteps are the
+scheduler's own integers with their own ᾱ, and float64=False changes nothing here (the TVs
+differ by < 6e-6). The sampler's true TV also decays more slowly than second order at large K:
+with ``final_sigmas_type="zero"`` (default) the last step is a first-order step to σ = 0, i.e.
+the Tweedie denoiser x̂₀(x) from the last integer timestep round(999/K), whose own TV (last
+column, 32001 nodes: that step applied to an exact sample of q at that timestep) is first order
+in 1/K; the preceding 2M steps partly cancel it. (``final_sigmas_type="sigma_min"`` makes the
+last step a 2M step over a long λ interval instead: TV 7.8e-3 / 1.9e-3 / 4.5e-4 at K = 80 / 160
+/ 320, larger.) Orders of DPM-Solver are therefore measured at K ≤ 40, and for a scheduler with
+float32 arithmetic inside, check that the push-forward TV does not grow with the node count.
 """
 
 from __future__ import annotations
@@ -128,9 +161,11 @@ def run_scheduler(scheduler, score, n, num_inference_steps, *, seed=0, dim=None,
         Extra keyword arguments of ``scheduler.step`` (e.g. ``eta`` for DDIM).
     float64 : bool
         Cast the scheduler's float32 buffers (ᾱ, σ) to float64 after ``set_timesteps`` (default),
-        so that its arithmetic is float64 like the state, and scale the start by √(σ₀² + 1) in
-        float64 instead of the float32 ``init_noise_sigma``; False runs it as shipped (its
-        coefficients then carry float32 rounding, ~1e-7 relative).
+        so that its coefficients are float64 like the state, and scale the start by √(σ₀² + 1)
+        in float64 instead of the float32 ``init_noise_sigma``; False runs it as shipped (its
+        coefficients then carry float32 rounding, ~1e-7 relative). Casts written into the
+        scheduler's code stay: ``DPMSolverMultistepScheduler.step`` rounds the state to
+        float32 at every step either way (module docstring).
 
     Returns
     -------
@@ -229,7 +264,10 @@ def pushforward_law(run, *, nodes: int = 20001, z_max: float = 7.0,
     T = run ∘ F_start⁻¹ ∘ Φ); e.g. ``mixture.at(τ_0)`` removes the start-up error.
 
     Method error: trapezoid rule and centred differences, both O(Δz²) with Δz = 2 z_max/
-    (nodes − 1); halving ``nodes`` estimates it.
+    (nodes − 1); halving ``nodes`` estimates it. This assumes T smooth to rounding in float64:
+    rounding noise of SD e in ``run``'s outputs (a scheduler computing in float32, e.g.
+    DPMSolverMultistepScheduler) adds a TV artefact ∝ e/Δz that grows with ``nodes`` (module
+    docstring); if the TV increases with ``nodes``, that is the cause.
 
     Raises
     ------

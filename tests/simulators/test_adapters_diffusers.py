@@ -94,6 +94,73 @@ def test_dpm_solver_faster_than_first_order(capsys):
     assert slope + h < -1.5
 
 
+def _dpm_float64_state():
+    """DPMSolverMultistepScheduler with the one line of its ``step`` that rounds the state to
+    float32 (``sample = sample.to(torch.float32)``, diffusers 0.42) removed: the source is
+    patched here, for the diagnosis only (the adapter runs diffusers' code as shipped)."""
+    import inspect
+    import textwrap
+
+    from diffusers.schedulers import scheduling_dpmsolver_multistep as mod
+
+    src = textwrap.dedent(inspect.getsource(mod.DPMSolverMultistepScheduler.step))
+    line = "sample = sample.to(torch.float32)"
+    assert src.count(line) == 1, "diffusers changed DPMSolverMultistepScheduler.step"
+    namespace = dict(vars(mod))
+    exec(src.replace(line, "pass"), namespace)  # noqa: S102 — a diagnostic variant, test only
+    return type("DPMFloat64State", (mod.DPMSolverMultistepScheduler,),
+                {"step": namespace["step"]})
+
+
+def test_dpm_solver_rounds_its_state_to_float32_whatever_float64_says():
+    """Why DPM-Solver++(2M)'s push-forward TV stops decaying at K ≳ 80 (adapter docstring).
+
+    Its ``step`` casts the state to float32 at every step, which the adapter's ``float64=True``
+    (float64 buffers) cannot undo. Seen in the map T (start → output) on 2001 nodes with
+    spacing Δz = 1e-5 (a steep stretch between the modes): the third differences Δ³y of a
+    smooth map are ≈ T‴Δz³ (measured 5e-10 for the patched scheduler, 4e-11 for DDIM: they
+    shrink 8× when Δz halves), those of float32 rounding noise are ≈ √20 × its SD whatever Δz
+    (one rounding of |y| ≈ 0.5 alone gives √20 · 2⁻²⁴/√12 ≈ 8e-8; measured 1.4e-6). 1e-8
+    separates the two by ≥ 20× on each side."""
+    z = np.linspace(0.0, 0.02, 2001)[:, None]
+    rms = {}
+    for name, make in (("dpm", diffusers.DPMSolverMultistepScheduler),
+                       ("dpm_float64_state", _dpm_float64_state()), ("ddim", _ddim)):
+        y = A.run_scheduler(make(), MIX, z.shape[0], 40, x_init=z, float64=True)[:, 0]
+        rms[name] = float(np.sqrt(np.mean(np.diff(y, 3) ** 2)))
+    assert rms["dpm"] > 1e-8, rms
+    assert rms["dpm_float64_state"] < 1e-8 and rms["ddim"] < 1e-8, rms
+
+
+def test_dpm_solver_tv_floor_is_rounding_amplified_by_the_pushforward_derivative(capsys):
+    """The push-forward law's density is φ(z)/T′(z) with T′ by centred differences: rounding
+    noise of SD e in T becomes noise of SD ≈ e/(√2 Δz) in T′, so its TV artefact grows like the
+    node count (∝ 1/Δz) instead of shrinking like the method error (Δz²). At K = 160 diffusers'
+    DPM-Solver reads TV 1.9e-4 with 8001 nodes and 3.7e-4 with 32001 (the artefact ×4 predicts
+    an increase of ¾ of the 32001-node excess, ≈ 1.6e-4; measured 1.8e-4); with the float32
+    cast removed it converges (1.6e-4 → 1.5e-4, the method error) to the sampler's true TV. The
+    limits (increase > 1e-4; change < 3e-5; true TV < ½ of the rounded one) were set after
+    seeing these numbers, halfway between them and the alternative."""
+    tv = {}
+    for name, make in (("dpm", diffusers.DPMSolverMultistepScheduler),
+                       ("dpm_float64_state", _dpm_float64_state())):
+        for nodes in (8001, 32001):
+            sch = make()
+            T0 = A.scheduler_times(sch, 160)[0]
+
+            def run(z, sch=sch):
+                return A.run_scheduler(sch, MIX, z.shape[0], 160, x_init=z)
+
+            tv[name, nodes] = A.pushforward_law(run, nodes=nodes, start=MIX.at(T0)).tv(MIX)
+    with capsys.disabled():
+        print("\n[diffusers] DPMSolverMultistep K = 160, TV with 8001 / 32001 nodes: as shipped "
+              f"{tv['dpm', 8001]:.3e} / {tv['dpm', 32001]:.3e}; float32 cast removed "
+              f"{tv['dpm_float64_state', 8001]:.3e} / {tv['dpm_float64_state', 32001]:.3e}")
+    assert tv["dpm", 32001] - tv["dpm", 8001] > 1e-4
+    assert abs(tv["dpm_float64_state", 32001] - tv["dpm_float64_state", 8001]) < 3e-5
+    assert tv["dpm_float64_state", 32001] < 0.5 * tv["dpm", 32001]
+
+
 def test_ddpm_clip_sample_wrong_law_where_golden_number_passes():
     sym = GaussianMixture([0.5, 0.5], [[-2.0], [2.0]], [0.25, 0.25])
     outside = float(sym.cdf(-1.0) + sym.sf(1.0))
