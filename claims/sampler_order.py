@@ -401,8 +401,9 @@ def _judge(smp, metric, n, dist, unc, floor, factor, expected, alternative, orde
         res = Check("resolution", "shape", state,
                     f"N = {dropped} not resolved ({rule}; min (distance − floor)/uncertainty "
                     f"{ratio:.3g}), left out of the fit; {k} of {n.size} points remain"
-                    + ("" if state == HOLDS else f" (< {MIN_SLOPE_VALUES}): refine spacing / "
-                       "add particles, or use smaller N"),
+                    + ("" if state == HOLDS else f" (< {MIN_SLOPE_VALUES}): "
+                       + ("refine spacing" if method == "exact law" else "add particles")
+                       + ", or use smaller N"),
                     value=ratio, limit=factor)
     exponent = (float(bounds.exponent(bounds.get(B4_KEY).expr, "N")) if expected is None
                 else -float(expected))
