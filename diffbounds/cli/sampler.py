@@ -100,9 +100,9 @@ def _check(args) -> int:
     r = sampler_order(sampler, _mixture(args.mixture), None, args.N or DEFAULT_N_GRID,
                       args.metric, expected=args.expected)
     print(f"sampler {r.sampler}: {r.metric.upper()} to q_t_stop over N (exact 1-D laws)")
-    print(f"{'N':>6}  {r.metric:>12}  {'uncertainty':>12}")
-    for n, d, u in zip(r.N, r.distance, r.uncertainty, strict=True):
-        print(f"{int(n):>6}  {d:>12.4e}  {u:>12.2e}")
+    print(f"{'N':>6}  {r.metric:>12}  {'uncertainty':>12}  {'in fit':>6}")
+    for n, d, u, f in zip(r.N, r.distance, r.uncertainty, r.in_fit, strict=True):
+        print(f"{int(n):>6}  {d:>12.4e}  {u:>12.2e}  {'yes' if f else 'no':>6}")
     target = ("≥ ½ (Lemma B.4, one-sided)" if r.expected is None
               else f"{r.expected:g} (two-sided)")
     print(f"order {r.order:.3f} ± {r.order_half_width:.3f} (95%), expected {target}: "

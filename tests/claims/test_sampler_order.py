@@ -217,6 +217,7 @@ def test_cli_sampler_check(tmp_path, capsys):
     assert main(["sampler", "check", "nope"]) == 2
     text = capsys.readouterr().out
     assert "order 2.00" in text
+    assert "in fit" in text and text.count("   yes\n") >= 5  # every point resolved, fitted
     # a missing mixture file, bad JSON and a mixture in d > 1: one line naming --mixture, exit 2
     assert main(["sampler", "check", "pf_heun", "--mixture", str(tmp_path / "none.json")]) == 2
     assert main(["sampler", "check", "pf_heun", "--mixture", "{bad"]) == 2
