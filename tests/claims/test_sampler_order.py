@@ -242,3 +242,27 @@ def test_cli_imports_a_sampler_module_from_the_working_directory(tmp_path, monke
 def test_a_step_callable_with_the_wrong_signature_is_refused_naming_the_contract():
     with pytest.raises(TypeError, match=r"sampler: .*\(x, score, t, t_next, noise\)"):
         S.get_sampler(lambda x: x)
+
+
+def test_judge_fits_only_points_resolved_above_the_floor():
+    """The resolution rule on synthetic distances (claims.sampler_order._judge): a first-order
+    decay d = 2/N over N = 2…32 plus four points at N = 64 … 512 sitting on a noise floor of
+    0.03 (uncertainty 0.01). The fit uses the five resolved points and holds against order 1;
+    fitted over all nine, the flattened tail fails it (slope −0.68 ± 0.21; the same two-sided
+    check with ORDER_TOLERANCE). Fewer than five resolved points: inconclusive."""
+    from diffbounds.claims.sampler_order import ORDER_TOLERANCE, _judge, _order_check
+    from diffbounds.claims.verdict import K_SIGMA
+
+    n = np.array([2, 4, 8, 16, 32, 64, 128, 256, 512])
+    dist = np.concatenate([2.0 / n[:5], [0.031, 0.030, 0.030, 0.030]])
+    unc, floor = np.full(9, 0.01), np.full(9, 0.03)
+    assert np.all(dist[:5] > floor[:5] + K_SIGMA * unc[:5])
+    r = _judge(S.get_sampler("pf_euler"), "tv", n, dist, unc, floor, K_SIGMA, 1.0, None,
+               0.1, "monte carlo half-space TV lower bound")
+    assert r.state == "holds", r.reason
+    assert list(r.in_fit) == [True] * 5 + [False] * 4
+    assert r.order == pytest.approx(1.0, abs=1e-12)
+    assert _order_check(n, dist, 1.0, ORDER_TOLERANCE, None).state == "fails"  # every point
+    few = _judge(S.get_sampler("pf_euler"), "tv", n[:5], np.array([0.5, 0.25, 0.04, 0.03, 0.03]),
+                 unc[:5], floor[:5], K_SIGMA, 1.0, None, 0.1, "monte carlo W2")
+    assert few.state == "inconclusive" and int(few.in_fit.sum()) == 2, few.reason
