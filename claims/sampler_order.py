@@ -46,18 +46,21 @@ In d > 1 ``sampler_order`` falls back to Monte Carlo: n particles of
   an n-sample's, by the same convexity). Uncertainty: (ν_P + ν_Q)/2, so that ``K_SIGMA`` ×
   uncertainty = ν_P + ν_Q bounds the triangle's two terms (in mean square). Noise floor: ν_Q,
   what a correct sampler (P = Q) reads. n² is limited by ``metrics.DEFAULT_MAX_PAIRS``
-  (n ≤ 5000; default 2000: ν_Q ≈ 0.08 for a 2-D Gaussian of variance 0.3).
+  (n ≤ 5000; default 2000). Measured ν_Q: 0.08 for a 2-D Gaussian of variance 0.3
+  (n = 2000); 0.47 for the 2-D bimodal mixture of the tests (n = 1000), as predicted by the
+  mode weights alone: two samples' weights differ by E|ŵ − ŵ′| ≈ 0.018 and that mass moves
+  3.5, √0.018 · 3.5 ≈ 0.47. So W2 resolves only gross errors on well-separated mixtures.
 
 Both have much lower power than the exact 1-D laws: the statistic has a noise floor, so the
 slope is meaningful only while the distance is well above it (small N). A point enters the slope
-fit only if distance > floor + ``K_SIGMA`` × uncertainty (3 margins for TV, ≈ 3.4 ν_Q for
-W2 at P ≈ Q); with
-fewer than ``MIN_SLOPE_VALUES`` (5) such points the verdict is inconclusive — a correct sampler
-whose distances sit on the floor is never judged "fails" by a slope fitted to noise (it was,
-before: pf_heun on the 2-D mixture, N = 20…320, n = 5000, read a flat slope −0.07 and failed).
-Grossly wrong samplers (no decay, the output stays far from q_{t_stop}) keep every point above
-the floor and still fail. The exact 1-D laws use the same rule with floor 0 and factor
-``_RESOLUTION`` (10; their uncertainty is a method error, not a sampling one).
+fit only if distance > floor + ``K_SIGMA`` × uncertainty (3 margins for TV, ≈ 3.4 ν_Q for W2 at
+P ≈ Q, as ν_P ≈ √2 ν_Q); with fewer than ``MIN_SLOPE_VALUES`` (5) such points the verdict is
+inconclusive — a correct sampler whose distances sit on the floor is never judged "fails" by a
+slope fitted to noise (it was, before: pf_heun on the 2-D mixture, N = 20…320, n = 5000, read a
+flat slope −0.07 and failed). Grossly wrong samplers (no decay, the output stays far from
+q_{t_stop}) keep every point above the floor and still fail. The exact 1-D laws use the same
+rule with floor 0 and factor ``_RESOLUTION`` (10; their uncertainty is a method error, not a
+sampling one).
 ``quantile_propagation`` stays 1-D.
 """
 
