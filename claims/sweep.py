@@ -62,6 +62,7 @@ import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 _ROOT = Path(__file__).resolve().parent.parent
 _SOURCE_PACKAGES = ("claims", "simulators", "bounds")
@@ -124,11 +125,12 @@ def git_commit() -> str | None:
 
 
 @lru_cache(maxsize=1)
-def versions() -> dict:
+def versions() -> dict[str, str | None]:
     """Python and package versions of this process (stored with every row)."""
     from importlib import metadata
 
-    out = {"python": platform.python_version(), "diffbounds": package_version()}
+    out: dict[str, str | None] = {"python": platform.python_version(),
+                                  "diffbounds": package_version()}
     for dist in ("numpy", "scipy", "sympy", "numba", "pot"):
         try:
             out[dist] = metadata.version(dist)
@@ -201,6 +203,7 @@ def _block_points(block, claim, where) -> list[dict]:
             not all(isinstance(p, dict) for p in explicit):
         raise ValueError(f"{where}: points must be a non-empty list of tables")
     preset = block.get("preset")
+    presets: list[dict[str, Any]]
     if preset is None:
         presets = [{}]
     elif preset in ("quick", "full"):
@@ -211,7 +214,7 @@ def _block_points(block, claim, where) -> list[dict]:
                for combo in itertools.product(*grid.values())]
     points = []
     for p, g, pre in itertools.product(explicit, product, presets):
-        point = {}
+        point: dict[str, Any] = {}
         for part in (pre, p, g, fixed):
             twice = sorted(set(point) & set(part))
             if twice and part is not pre:
@@ -267,7 +270,8 @@ def parse_sweep(text: str, *, name: str | None = None, path=None) -> Sweep:
     if not blocks or not all(isinstance(b, dict) for b in blocks):
         raise ValueError(f"{label}: needs at least one [[task]] table")
     code = code_version()
-    tasks, seen = [], set()
+    tasks: list[Task] = []
+    seen: set[str] = set()
     for i, block in enumerate(blocks):
         where = f"{label}: [[task]] #{i + 1}"
         bad = sorted(set(block) - _BLOCK_KEYS)
@@ -318,7 +322,8 @@ def execute_task(claim: str, point: dict) -> dict:
     from diffbounds.claims.registry import get_claim
 
     t0 = time.perf_counter()
-    out = dict(host=socket.gethostname(), versions=versions(), code_version=code_version())
+    out: dict[str, Any] = dict(host=socket.gethostname(), versions=versions(),
+                               code_version=code_version())
     try:
         measured = _plain(get_claim(claim).measure(**point))
         if not isinstance(measured, dict):

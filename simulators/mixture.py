@@ -438,6 +438,7 @@ class GaussianMixture:
         """
         diff = pts[:, None, :] - self.means[None, :, :]  # (n, K, d)
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             # y = Q_k^T (x - mu_k), coordinates in the eigenbasis
             y = np.einsum("kji,nkj->nki", self.eigvecs, diff)
             scaled = y / self.eigvals[None]
@@ -446,6 +447,7 @@ class GaussianMixture:
             scaled = diff / self.eigvals[None]
             maha = np.einsum("nki,nki->nk", diff, scaled)
         else:
+            assert self.variances is not None  # stored for every "isotropic" mixture
             scaled = diff / self.variances[None, :, None]
             maha = np.einsum("nki,nki->nk", diff, scaled)
         log_joint = self.log_weights[None] - 0.5 * (
@@ -461,6 +463,7 @@ class GaussianMixture:
         the softmax of the log-joints is the exact 0/1 answer. Equal covariances give a finite
         linear difference wherever |x| < ~1e307."""
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             prec = np.einsum("kij,kj,klj->kil", self.eigvecs, 1.0 / self.eigvals, self.eigvecs)
         else:
             prec = np.zeros((self.n_components, self.dim, self.dim))
@@ -549,6 +552,7 @@ class GaussianMixture:
         z = rng.standard_normal((n, d))
         scale = np.sqrt(self.eigvals)
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             x = np.empty((n, d))
             for k in range(K):
                 sel = comp == k
@@ -569,6 +573,7 @@ class GaussianMixture:
         if not np.any(v != 0):
             raise ValueError("v: must be a non-zero vector")
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             proj = np.einsum("kji,j->ki", self.eigvecs, v)  # Q_k^T v
             var = np.einsum("ki,ki->k", proj**2, self.eigvals)
         else:
@@ -711,6 +716,7 @@ class GaussianMixture:
         if self.cov_type == "full":
             cov = self.covariance_matrices()
         else:
+            assert self.variances is not None  # stored for every non-"full" mixture
             cov = self.variances
         return {
             "weights": self.weights.tolist(),

@@ -76,7 +76,10 @@ def mixture_program(mixture: GaussianMixture, times, dtype) -> tuple[str, tuple]
     s2 = -np.expm1(-2.0 * t)[:, None, None]
     means_t = e * means[None]
     lam_t = e**2 * lam[None] + s2  # (N, K, d)
-    eigvecs = mixture.eigvecs[keep] if mixture.cov_type == "full" else None
+    eigvecs = None
+    if mixture.cov_type == "full":
+        assert mixture.eigvecs is not None  # stored for every "full" mixture
+        eigvecs = mixture.eigvecs[keep]
     return _family_params(mixture.cov_type, np.broadcast_to(logw, lam_t.shape[:2]), means_t,
                           lam_t, eigvecs, dtype)
 
@@ -85,6 +88,7 @@ def _family_params(cov_type, logw, means, lam, eigvecs, dtype) -> tuple[str, tup
     """(family, params) of the mixture families from per-step log-weights (N, K), means
     (N, K, d) and covariance eigenvalues (N, K, d); ``eigvecs`` (K, d, d) for "full"."""
     logc = logw - 0.5 * np.log(2.0 * np.pi * lam).sum(axis=-1)
+    params: tuple[np.ndarray, ...]
     if cov_type == "isotropic":
         family, params = "mixture_isotropic", (logc, means, 1.0 / lam[..., 0])
     elif cov_type == "diagonal":

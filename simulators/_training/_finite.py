@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from diffbounds.simulators._training._data import (
@@ -31,6 +33,8 @@ class FiniteERM(TrainedScore):
     """
 
     kind = "finite"
+    #: the chosen candidate of each time as a score function s(x, t) (set by fit_finite)
+    _wrapped: list[Callable[[np.ndarray, float], np.ndarray]]
 
     def __init__(self, *, candidates, index, losses, ties, **kw):
         super().__init__(**kw)

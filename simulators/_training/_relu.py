@@ -178,6 +178,7 @@ def fit_relu(x0, times, depth, width, theta_max, *, steps=2000, lr=1e-3, seed=0,
                     b.copy_(torch.where(better.view(-1, *[1] * (p.dim() - 1)), p, b))
             if it == n_iter:
                 break
+            assert history is not None  # allocated whenever full
             history[it] = per_t.detach().to("cpu", torch.float64).numpy()
         else:
             idx = torch.randint(m, (N, batch_size), generator=gen).to(dev)
