@@ -443,7 +443,8 @@ class ProductLaw:
             dens = np.maximum(law.mass[:, None] + law._slopes()[:, None] * u[None, :], 0.0)
         else:
             dens = np.broadcast_to(law.mass[:, None], x.shape)
-        qd = tf.line.pdf(x.ravel()).reshape(x.shape) * law.spacing  # q^v · Δ at the nodes
+        # q^v · Δ at the nodes
+        qd = np.asarray(tf.line.pdf(x.ravel())).reshape(x.shape) * law.spacing
         keep = dens > 0
         with np.errstate(divide="ignore"):
             rho = qd[keep] / dens[keep]
