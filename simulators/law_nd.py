@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special, stats
@@ -225,10 +226,11 @@ def _separate(score, direction) -> _Separable:
         factors = factorize(mix, direction, name="score")
         v = factors.direction
         u_sign = _sign_along("score (error direction)", score._u, v) if mix.dim > 1 else None
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if score.region == "halfspace":
             n_sign = _sign_along("score (half-space normal)", score.halfspace_normal, v)
             kwargs["halfspace_normal"] = np.array([n_sign])
+        line_dir: np.ndarray | str | None
         if u_sign is not None:
             line_dir = np.array([u_sign])
         else:  # d = 1: every error is along the line
