@@ -140,7 +140,28 @@ def versions() -> dict[str, str | None]:
 
 
 def task_key(claim: str, point: dict, code: str | None = None) -> str:
-    """sha256 of canonical JSON {claim, point, code_version} (point completed by the caller)."""
+    """sha256 of canonical JSON {claim, point, code_version} (point completed by the caller).
+
+    Parameters
+    ----------
+    claim : str
+        The claim's name.
+    point : dict
+        The completed point (every parameter).
+    code : str or None
+        The code version; None for this process's ``code_version()``.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> key = task_key("figure_1", {"m": 10}, code="v0")
+    >>> len(key), key == task_key("figure_1", {"m": 10}, code="v1")
+    (64, False)
+    """
     blob = json.dumps({"claim": claim, "point": point,
                        "code_version": code_version() if code is None else code},
                       sort_keys=True, separators=(",", ":"))
@@ -150,7 +171,19 @@ def task_key(claim: str, point: dict, code: str | None = None) -> str:
 # ---------------------------------------------------------------------------- sweep files
 @dataclass(frozen=True)
 class Task:
-    """One grid point of a sweep: ``index`` in the sweep's grid, completed ``point``, ``key``."""
+    """One grid point of a sweep: ``index`` in the sweep's grid, completed ``point``, ``key``.
+
+    Attributes
+    ----------
+    index : int
+        Position in the sweep's grid.
+    claim : str
+        The claim.
+    point : dict
+        The completed point.
+    key : str
+        Its :func:`task_key`.
+    """
 
     index: int
     claim: str
@@ -160,7 +193,23 @@ class Task:
 
 @dataclass
 class Sweep:
-    """A loaded sweep file: its ``name``, ``tasks`` in grid order, and provenance."""
+    """A loaded sweep file: its ``name``, ``tasks`` in grid order, and provenance.
+
+    Attributes
+    ----------
+    name : str
+        The sweep's name.
+    tasks : list of Task
+        In grid order, without duplicates.
+    path : str or None
+        The file it was read from.
+    source : str or None
+        The TOML text.
+    description : str
+        The file's description.
+    code_version : str
+        The code version of the task keys.
+    """
 
     name: str
     tasks: list[Task]
@@ -171,6 +220,7 @@ class Sweep:
 
     @property
     def claims(self) -> list[str]:
+        """The claims of the tasks, in order of first appearance."""
         return list(dict.fromkeys(t.claim for t in self.tasks))
 
 
@@ -249,9 +299,41 @@ def _block_points(block, claim, where) -> list[dict]:
     return out
 
 
-def parse_sweep(text: str, *, name: str | None = None, path=None) -> Sweep:
+def parse_sweep(text: str, *, name: str | None = None,
+                path: str | os.PathLike | None = None) -> Sweep:
     """A ``Sweep`` from TOML text (module docstring). Errors name ``path`` and, for malformed
-    TOML, the line."""
+    TOML, the line.
+
+    Parameters
+    ----------
+    text : str
+        The TOML text.
+    name : str or None
+        The sweep's name when the text has none.
+    path : str, os.PathLike or None
+        Where the text came from (for messages and provenance).
+
+    Returns
+    -------
+    Sweep
+
+    Raises
+    ------
+    ValueError
+        Malformed TOML, unknown keys, an unknown claim, or a point outside the claim's
+        declared parameters.
+
+    Examples
+    --------
+    >>> text = '''
+    ... name = "demo"
+    ... [[task]]
+    ... claim = "figure_1"
+    ... '''
+    >>> sweep = parse_sweep(text)
+    >>> sweep.name, sweep.claims
+    ('demo', ['figure_1'])
+    """
     from diffbounds.claims.registry import get_claim
 
     label = "<sweep>" if path is None else str(path)
@@ -293,8 +375,25 @@ def parse_sweep(text: str, *, name: str | None = None, path=None) -> Sweep:
                  str(doc.get("description", "")), code)
 
 
-def load_sweep(path) -> Sweep:
-    """Read and validate a sweep file (``ValueError`` naming the file on any problem)."""
+def load_sweep(path: str | os.PathLike) -> Sweep:
+    """Read and validate a sweep file (``ValueError`` naming the file on any problem).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The TOML file.
+
+    Returns
+    -------
+    Sweep
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path.
+    ValueError
+        The file cannot be read or is not a valid sweep.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path: must be a str or os.PathLike, got {type(path).__name__}")
     p = Path(path)
@@ -318,7 +417,21 @@ def _plain(v):
 
 
 def execute_task(claim: str, point: dict) -> dict:
-    """Run one task (on a worker): measure and report; never raises for a failing measure."""
+    """Run one task (on a worker): measure and report; never raises for a failing measure.
+
+    Parameters
+    ----------
+    claim : str
+        The claim's name.
+    point : dict
+        Keyword arguments of its ``measure``.
+
+    Returns
+    -------
+    dict
+        host, versions, code_version, status ("ok" or "failed"), measured (plain Python, or
+        None), traceback (or None) and wall_time (s).
+    """
     from diffbounds.claims.registry import get_claim
 
     t0 = time.perf_counter()
@@ -340,7 +453,21 @@ def execute_task(claim: str, point: dict) -> dict:
 class SweepSummary:
     """What ``run_sweep`` did. ``verdicts`` maps claim → its state ("holds", "fails",
     "inconclusive"), or None when not computed (failed or missing tasks), or the error text
-    of a verdict that raised."""
+    of a verdict that raised.
+
+    Attributes
+    ----------
+    name, store : str
+        The sweep and the store path.
+    total, skipped, computed, ok, failed : int
+        Task counts (skipped: already in the store).
+    seconds : float
+        Wall time.
+    executor : str
+        Where the tasks ran.
+    verdicts : dict
+        See above.
+    """
 
     name: str
     store: str
@@ -354,6 +481,12 @@ class SweepSummary:
     verdicts: dict = field(default_factory=dict)
 
     def line(self) -> str:
+        """One line for the terminal.
+
+        Returns
+        -------
+        str
+        """
         v = ", ".join(f"{c}: {h.upper() if h in ('fails', 'inconclusive') else h}"
                       for c, h in self.verdicts.items())
         return (f"sweep {self.name}: {self.total} tasks, {self.skipped} already done, "
@@ -523,7 +656,8 @@ def _dask_runs(tasks, client):
             ac.add(submit(queue.pop()))
 
 
-def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True,
+def run_sweep(sweep: Sweep | str | os.PathLike, store_path: str | os.PathLike, *,
+              workers: int | None = None, dask: str | None = None, progress: bool = True,
               replace: bool = False) -> SweepSummary:
     """Run ``sweep`` (a ``Sweep`` or a path to its TOML) into the store at ``store_path``.
 
@@ -538,6 +672,34 @@ def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True,
     ``claims.store.StoreError`` (one line; the interrupted write is rolled back). A
     ``KeyboardInterrupt`` stops the workers and propagates; every task finished before it is
     stored.
+
+    Parameters
+    ----------
+    sweep : Sweep, str or os.PathLike
+        See above.
+    store_path : str or os.PathLike
+        The result store.
+    workers : int or None
+        See above.
+    dask : str or None
+        See above.
+    progress : bool
+        See above.
+    replace : bool
+        See above.
+
+    Returns
+    -------
+    SweepSummary
+
+    Raises
+    ------
+    TypeError, ValueError
+        A bad sweep, worker count or dask specification.
+    SweepConflictError
+        A different grid is stored under the sweep's name and ``replace`` is False.
+    StoreError
+        A store failure.
     """
     from diffbounds.claims.registry import get_claim
     from diffbounds.claims.store import ResultStore
