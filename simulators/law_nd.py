@@ -904,14 +904,6 @@ def output_law(score: GaussianMixture | MixtureScore | PerturbedScore, times: Ar
     TypeError, ValueError
         Naming the argument, for a mixture or score error that does not give a product law
         (why is said), bad times, or an unknown sampler.
-
-    Examples
-    --------
-    >>> from diffbounds.simulators import GaussianMixture, schedule
-    >>> q0 = GaussianMixture([0.5, 0.5], [[-2.0, 0.0], [2.0, 0.0]], 0.25)
-    >>> law = output_law(q0, schedule.uniform(4.0, 0.05, 10))
-    >>> law.dim, round(law.w2(q0.at(0.05)), 2)  # exact W2 of 10 steps' output to q_{t_stop}
-    (2, 0.75)
     """
     times = _check_times(times)
     from diffbounds.simulators import samplers as _samplers
