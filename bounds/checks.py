@@ -221,7 +221,12 @@ def _const(name, source, expr: sp.Expr, relation: str, target: sp.Expr, note="")
 
 
 def constant_checks() -> list[ConstantCheck]:
-    """The constant arithmetic of the training proofs (notes §3.3), evaluated exactly."""
+    """The constant arithmetic of the training proofs (notes §3.3), evaluated exactly.
+
+    Returns
+    -------
+    list of ConstantCheck
+    """
     a1_net = _rat(1, 16) - _rat(1, 30) - _rat(1, 50)
     a3_net = _rat(1, 16) - _rat(1, 30) - 2 * _rat(1, 1000)
     a6_net = _rat(1, 128) - _rat(1, 250) - _rat(2, 1000)
@@ -255,7 +260,12 @@ def _grid_ok(f, **ranges) -> bool:
 
 
 def inequality_checks() -> list[ConstantCheck]:
-    """Inequalities of the sampling proofs, symbolically where SymPy can, else on a grid."""
+    """Inequalities of the sampling proofs, symbolically where SymPy can, else on a grid.
+
+    Returns
+    -------
+    list of ConstantCheck
+    """
     d, t, T = _sym.d, _sym.t, _sym.T
     out = []
     # Lemma B.1: int_gamma^T du/(1-e^{-2u}) = (log(e^{2T}-1) - log(e^{2 gamma}-1))/2
@@ -313,7 +323,12 @@ def inequality_checks() -> list[ConstantCheck]:
 # the lower-bound instances
 # ----------------------------------------------------------------------------------------------
 def instance_checks() -> list[ConstantCheck]:
-    """Lemma 4.1 (gap and TV) and Lemma 4.2 (literal vs natural crossover) by quadrature."""
+    """Lemma 4.1 (gap and TV) and Lemma 4.2 (literal vs natural crossover) by quadrature.
+
+    Returns
+    -------
+    list of ConstantCheck
+    """
     out = []
     ratios = [instances.lemma_4_1_l2_gap(R, e, s) / (e ** 2 / s ** 2)
               for R, e, s in ((100.0, 1.0, 1.0), (1000.0, 1.0, 1.0), (100.0, 0.5, 1.0),
@@ -354,7 +369,14 @@ def instance_checks() -> list[ConstantCheck]:
 
 
 def run_checks() -> dict[str, Any]:
-    """Every check; ``report["derivation"]`` etc. hold the result objects."""
+    """Every check; ``report["derivation"]`` etc. hold the result objects.
+
+    Returns
+    -------
+    dict
+        "derivation" (list of PairCheck), "constants", "inequalities" and "instances" (lists
+        of ConstantCheck).
+    """
     return {"derivation": derivation_check(), "constants": constant_checks(),
             "inequalities": inequality_checks(), "instances": instance_checks()}
 

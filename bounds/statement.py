@@ -314,6 +314,12 @@ class Statement:
                     "regime)")
 
     def hypotheses_text(self) -> str:
+        """The hypotheses joined by "; " ("none" without any).
+
+        Returns
+        -------
+        str
+        """
         return "; ".join(str(h) for h in self.hypotheses) or "none"
 
     def hypotheses_hold(self, **values: float) -> dict[str, bool | None]:
@@ -418,7 +424,13 @@ class Statement:
 
     def soft_o(self) -> Statement:
         """The displayed Õ-form: absolute constants -> 1, and the factors, addends and
-        log-arguments that are polylogarithmic in the symbols whose logs Õ hides dropped."""
+        log-arguments that are polylogarithmic in the symbols whose logs Õ hides dropped.
+
+        Returns
+        -------
+        Statement
+            Key "KEY.soft_o", status DERIVED.
+        """
         expr = self.expr.subs({c: 1 for c in self.constants})
         hidden_exprs = {h for h in self.hidden if isinstance(h, sp.Expr)}
         shown = _asymptotics.drop_hidden(expr, self.hidden_log_symbols, hidden_exprs)
@@ -431,6 +443,12 @@ class Statement:
 
     # -- presentation --------------------------------------------------------------------
     def as_dict(self) -> dict[str, Any]:
+        """The statement as a JSON-ready dict (expression, source, dependences per symbol).
+
+        Returns
+        -------
+        dict
+        """
         deps = {}
         for s in self.parameters:
             try:

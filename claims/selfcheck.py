@@ -61,7 +61,13 @@ def _standard_mixture():
 
 
 def check_score_fd() -> tuple[str, str, float, float]:
-    """Score equals the central finite-difference gradient of log_prob (q_t at t = 0.3)."""
+    """Score equals the central finite-difference gradient of log_prob (q_t at t = 0.3).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     q = _standard_mixture().at(0.3)
     x = np.random.default_rng(1).normal(scale=2.0, size=(50, q.dim))
     h = 1e-5
@@ -72,7 +78,13 @@ def check_score_fd() -> tuple[str, str, float, float]:
 
 
 def check_single_component() -> tuple[str, str, float, float]:
-    """A one-component mixture's score is the Gaussian score −Σ⁻¹(x − μ)."""
+    """A one-component mixture's score is the Gaussian score −Σ⁻¹(x − μ).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     cov = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, 0.3], [0.0, 0.3, 0.5]])
     mu = np.array([1.0, -2.0, 0.5])
     g = GaussianMixture([1.0], mu[None], cov[None])
@@ -82,14 +94,26 @@ def check_single_component() -> tuple[str, str, float, float]:
 
 
 def check_rng_ks() -> tuple[str, str, float, float]:
-    """Counter-based normals are N(0, 1): KS p-value of 200000 draws (fixed seed)."""
+    """Counter-based normals are N(0, 1): KS p-value of 200000 draws (fixed seed).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, the KS p-value and its lower limit.
+    """
     z = rng.normals(0, 25000, 3, 8).ravel()
     p = stats.kstest(z, "norm").pvalue
     return "rng ~ N(0,1)", "Kolmogorov-Smirnov p-value >= 1e-3", p, 1e-3
 
 
 def check_gaussian_recursion() -> tuple[str, str, float, float]:
-    """Sampler output moments for a Gaussian target equal the linear recursion's (cpu backend)."""
+    """Sampler output moments for a Gaussian target equal the linear recursion's (cpu backend).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mu = np.array([1.0, -1.0])
     cov = np.array([[1.5, 0.4], [0.4, 0.6]])
     times = schedule.exponential(4.0, 1e-2, 40)
@@ -105,7 +129,13 @@ def check_gaussian_recursion() -> tuple[str, str, float, float]:
 
 
 def check_cross_backend() -> tuple[str, str, float, float]:
-    """numpy and Numba CPU backends agree (same seed) to 1e-10 in float64."""
+    """numpy and Numba CPU backends agree (same seed) to 1e-10 in float64.
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mix = _standard_mixture()
     times = schedule.exponential(5.0, 1e-3, 30)
     a = sample(mix, 300, times, seed=4, backend="numpy")
@@ -114,7 +144,13 @@ def check_cross_backend() -> tuple[str, str, float, float]:
 
 
 def check_batch_invariance() -> tuple[str, str, float, float]:
-    """Particle i's path depends only on (seed, i): the first 50 of 200 equal a run of 50."""
+    """Particle i's path depends only on (seed, i): the first 50 of 200 equal a run of 50.
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mix = _standard_mixture()
     times = schedule.exponential(5.0, 1e-3, 20)
     a = sample(mix, 200, times, seed=5)[:50]
@@ -123,7 +159,13 @@ def check_batch_invariance() -> tuple[str, str, float, float]:
 
 
 def check_float32() -> tuple[str, str, float, float]:
-    """float32 agrees with float64 within float32 round-off (relative to the sample scale)."""
+    """float32 agrees with float64 within float32 round-off (relative to the sample scale).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mix = _standard_mixture()
     times = schedule.exponential(5.0, 1e-3, 30)
     a = sample(mix, 300, times, seed=6, dtype="float64")

@@ -108,13 +108,24 @@ def source_hash() -> str:
 def code_version() -> str:
     """``"<diffbounds version>+src.<source hash>"`` (module docstring), or the value of the
     environment variable ``DIFFBOUNDS_CODE_VERSION`` when set (a pin: tests use it to stay
-    independent of concurrent source edits; workers inherit it)."""
+    independent of concurrent source edits; workers inherit it).
+
+    Returns
+    -------
+    str
+    """
     pinned = os.environ.get("DIFFBOUNDS_CODE_VERSION")
     return pinned if pinned else f"{package_version()}+src.{source_hash()}"
 
 
 def git_commit() -> str | None:
-    """The checkout's HEAD commit, or None outside a git checkout."""
+    """The checkout's HEAD commit, or None outside a git checkout.
+
+    Returns
+    -------
+    str or None
+        40 hexadecimal digits.
+    """
     try:
         out = subprocess.run(["git", "-C", str(_ROOT), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=10)

@@ -30,7 +30,12 @@ _MIN_WEIGHT = 0.05
 
 
 def seeds() -> st.SearchStrategy[int]:
-    """Seeds for ``np.random.default_rng``: integers in [0, 2**32 - 1]."""
+    """Seeds for ``np.random.default_rng``: integers in [0, 2**32 - 1].
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+    """
     return st.integers(0, 2**32 - 1)
 
 
