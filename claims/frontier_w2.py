@@ -147,8 +147,9 @@ def has_power(null: ArrayLike, uncertainty: ArrayLike, pinned_bound: ArrayLike,
 
     Returns
     -------
-    numpy.ndarray or numpy.bool_
-        Whether each point has power (the broadcast shape).
+    numpy.ndarray
+        Whether each point has power, bool, the broadcast shape (a NumPy bool scalar for
+        scalar inputs).
 
     Examples
     --------

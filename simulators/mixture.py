@@ -196,13 +196,26 @@ class GaussianMixture:
     normalize : bool
         Divide the weights by their sum instead of requiring them to sum to 1.
 
-    Attributes (read-only float64 arrays)
-    -------------------------------------
-    weights (K,), log_weights (K,) = log(weights / sum(weights)), means (K, d),
-    cov_type in {"isotropic", "diagonal", "full"}, eigvals (K, d) covariance eigenvalues,
-    eigvecs (K, d, d) with ``Sigma_k = eigvecs[k] @ diag(eigvals[k]) @ eigvecs[k].T`` for
-    "full" (else None), variances (K,) for "isotropic", (K, d) for "diagonal", None for "full".
+    Attributes
+    ----------
+    weights : numpy.ndarray
+        Shape (K,), read-only float64, as are the arrays below.
+    log_weights : numpy.ndarray
+        log(weights / sum(weights)), shape (K,).
+    means : numpy.ndarray
+        Shape (K, d).
+    cov_type : {"isotropic", "diagonal", "full"}
+        The covariance structure.
+    eigvals : numpy.ndarray
+        Covariance eigenvalues, shape (K, d).
+    eigvecs : numpy.ndarray or None
+        Shape (K, d, d) with ``Sigma_k = eigvecs[k] @ diag(eigvals[k]) @ eigvecs[k].T`` for
+        "full", else None.
+    variances : numpy.ndarray or None
+        Shape (K,) for "isotropic", (K, d) for "diagonal", None for "full".
 
+    Notes
+    -----
     Points ``x``: shape (d,) or (..., d); for d = 1 also a scalar or a plain (n,) array (n
     points). ``score(x)`` has the shape of ``x``; ``log_prob(x)`` drops the last axis (a scalar
     for one point). ``sample(n, seed)`` returns (n, d). 1-D mixtures also have ``pdf``,
