@@ -121,5 +121,11 @@ def statements() -> list[Statement]:
     Returns
     -------
     list of Statement
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> [st.key for st in bounds.statements()] == bounds.keys()
+    True
     """
     return list(_REGISTRY.values())

@@ -176,6 +176,12 @@ def lemma_4_1_tv(R: float, epsilon: float, sigma: float) -> float:
     ------
     TypeError, ValueError
         Non-positive or non-finite R, epsilon or sigma.
+
+    Examples
+    --------
+    >>> import math  # η = ε²σ²/R² and erf(10/√2) = 1 to double precision
+    >>> math.isclose(lemma_4_1_tv(10.0, 0.1, 1.0), (0.1 / 10.0) ** 2)
+    True
     """
     R, epsilon, sigma = (_positive(n, v) for n, v in
                          (("R", R), ("epsilon", epsilon), ("sigma", sigma)))
@@ -274,6 +280,11 @@ def lemma_4_2_score_gap(x: ArrayLike, S: float, sigma: float, x_0: float) -> np.
     ------
     TypeError, ValueError
         Non-positive or non-finite arguments, or S <= x_0.
+
+    Examples
+    --------
+    >>> float(lemma_4_2_score_gap(1.0, 3.0, 1.0, 1.0))  # w(x_0) S/σ² = (1/3)·3
+    1.0
     """
     S_, sigma_, _ = _check_42(S, sigma, x_0)
     return lemma_4_2_weight(x, S, sigma, x_0) * S_ / sigma_ ** 2

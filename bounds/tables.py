@@ -133,6 +133,12 @@ def table_rows(keys: Sequence[str] | None = None, *,
     ------
     UnknownKeyError
         An unknown key.
+
+    Examples
+    --------
+    >>> cols, rows = table_rows(["gupta2024.theorem_1_2"], symbols=["epsilon"])
+    >>> cols, rows[0]["cells"]["epsilon"][0].exponent
+    ([epsilon], -3)
     """
     keys = list(keys) if keys else list(DEFAULT_TABLE_KEYS)
     sts = [_registry.get(k) for k in keys]

@@ -396,6 +396,13 @@ def candidates_of_record(record: dict) -> list[dict]:
     -------
     list of dict
         The candidates, for :meth:`Ledger.offer`.
+
+    Examples
+    --------
+    >>> ledger_check_dict = {"kind": "ledger", "details": {"candidate": {"key": "k", "ratio": 0.5}}}
+    >>> record = {"checks": [ledger_check_dict, {"kind": "shape", "details": {}}]}
+    >>> candidates_of_record(record)
+    [{'key': 'k', 'ratio': 0.5}]
     """
     out = []
     for c in record.get("checks", []):

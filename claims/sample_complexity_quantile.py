@@ -137,6 +137,11 @@ def sc_truth_score(y: ArrayLike, sigma_t: float, shift: float = 0.0) -> np.ndarr
     -------
     numpy.ndarray
         The score, the shape of ``y``.
+
+    Examples
+    --------
+    >>> float(sc_truth_score(0.0, 0.5)[()])  # the law is symmetric: the score vanishes at 0
+    0.0
     """
     t = _t_of_sigma(sigma_t)
     mu, v = math.exp(-t), 0.04 * math.exp(-2 * t) + sigma_t**2

@@ -876,6 +876,14 @@ def flatten_rows(rows: Sequence[dict]) -> tuple[list[str], list[list[Any]]]:
     -------
     (list of str, list of list)
         The column names and one list of cells per row (lists and dicts as JSON text).
+
+    Examples
+    --------
+    >>> row = dict.fromkeys(ROW_FIELDS)
+    >>> row.update(params={"m": 10}, measured={"x": [1.0, 2.0]})
+    >>> header, table = flatten_rows([row])
+    >>> header[-2:], table[0][-2:]
+    (['params.m', 'measured.x'], [10, '[1.0,2.0]'])
     """
     scalar = [f for f in ROW_FIELDS if f not in ("params", "measured")]
     pnames, mnames = [], []

@@ -821,6 +821,11 @@ def fit_term_constants(measured: ArrayLike, terms: ArrayLike,
         No calibration point, or negative or non-finite terms.
     RuntimeError
         The linear program fails.
+
+    Examples
+    --------
+    >>> fit_term_constants([2.0, 3.0], [[1.0, 1.0], [0.0, 1.0]], [True, True]).tolist()
+    [2.0, 1.0]
     """
     measured = np.asarray(measured, float)
     terms = np.atleast_2d(np.asarray(terms, float))
@@ -857,6 +862,11 @@ def worst_held_out_index(measured: ArrayLike, bound: ArrayLike, calibration: Arr
     -------
     int
         The index.
+
+    Examples
+    --------
+    >>> worst_held_out_index([1.0, 2.0, 3.0, 0.5], [1.0] * 4, [True, False, True, False])
+    1
     """
     measured, bound = np.asarray(measured, float), np.asarray(bound, float)
     unc = np.broadcast_to(np.asarray(uncertainty, float), measured.shape)
@@ -889,6 +899,11 @@ def held_out_check(measured: ArrayLike, bound: ArrayLike, calibration: ArrayLike
     ------
     ValueError
         Nothing is held out.
+
+    Examples
+    --------
+    >>> held_out_check([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], [True, False, True], 2.5)
+    (True, 0.8)
     """
     measured, bound = np.asarray(measured, float), np.asarray(bound, float)
     held = ~np.asarray(calibration, bool)

@@ -411,6 +411,12 @@ def random_field_parameters(mixture: GaussianMixture, seed: int) -> np.ndarray:
     -------
     numpy.ndarray
         (M, 2d + 1) float64 rows (ω_m, b_m, φ_m): the kernel's parameter P[o+3].
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import GaussianMixture
+    >>> random_field_parameters(GaussianMixture([1.0], [[0.0, 0.0]], 1.0), seed=0).shape
+    (16, 5)
     """
     d = mixture.dim
     rng = np.random.default_rng([int(seed), 0x5EED])
