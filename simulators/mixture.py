@@ -445,7 +445,7 @@ class GaussianMixture:
 
         Examples
         --------
-        >>> q = GaussianMixture([1.0], [[2.0]], 0.0 + 1.0).at(1e6)  # forgets the start
+        >>> q = GaussianMixture([1.0], [[2.0]], 1.0).at(1e6)  # forgets the start
         >>> float(q.means[0, 0]), float(q.variances[0])
         (0.0, 1.0)
         """
