@@ -203,6 +203,30 @@ class Dependence:
 
     ``exponent`` is +-oo for exponential growth / decay, whose exponent is then ``expo``
     (f ~ exp(expo)); ``growth`` is one of constant / polylog / polynomial / exponential.
+
+    Attributes
+    ----------
+    symbol : sympy.Symbol
+        The symbol x.
+    direction : {"0", "oo"}
+        The regime x → 0 or x → ∞.
+    exponent : sympy.Expr
+        The polynomial exponent (±oo for exponential growth or decay).
+    log_power : sympy.Expr
+        The power of log(x) (x → ∞) or log(1/x) (x → 0).
+    growth : str
+        constant, polylog, polynomial or exponential.
+    expo : sympy.Expr
+        The exponent of exp(·) for exponential growth (else 0).
+    coeff : sympy.Expr
+        The leading coefficient.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> dep = bounds.dependence("gupta2024.theorem_1_2", "d")
+    >>> dep.direction, dep.exponent, dep.growth
+    ('oo', 2, 'polynomial')
     """
 
     symbol: sp.Symbol

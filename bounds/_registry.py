@@ -17,7 +17,33 @@ class UnknownKeyError(KeyError, ValueError):
 
 
 def register(statement: Statement, *, replace: bool = False) -> Statement:
-    """Add ``statement`` to the registry under ``statement.key``."""
+    """Add ``statement`` to the registry under ``statement.key``.
+
+    Parameters
+    ----------
+    statement : Statement
+        The statement.
+    replace : bool
+        Replace a statement registered under the same key.
+
+    Returns
+    -------
+    Statement
+        ``statement``.
+
+    Raises
+    ------
+    TypeError
+        Not a Statement.
+    ValueError
+        The key is taken and ``replace`` is False.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> bounds.register(bounds.get("gupta2024.theorem_1_2"), replace=True).key
+    'gupta2024.theorem_1_2'
+    """
     if not isinstance(statement, Statement):
         raise TypeError(f"statement: expected a bounds.Statement, got {type(statement).__name__}")
     if statement.key in _REGISTRY and not replace:
@@ -29,8 +55,21 @@ def register(statement: Statement, *, replace: bool = False) -> Statement:
 def get(key: str) -> Statement:
     """The registered statement ``key`` (e.g. ``"gupta2024.theorem_1_2"``).
 
-    Raises ``UnknownKeyError`` (a ``KeyError``) naming close matches for an unknown key, and
-    ``TypeError`` for a key that is not a string.
+    Parameters
+    ----------
+    key : str
+        A registered key (a Statement is returned as is).
+
+    Returns
+    -------
+    Statement
+
+    Raises
+    ------
+    UnknownKeyError
+        An unknown key (a ``KeyError``), naming close matches.
+    TypeError
+        A key that is not a string.
 
     Examples
     --------
@@ -58,6 +97,15 @@ def get(key: str) -> Statement:
 def keys(prefix: str | None = None) -> list[str]:
     """All registered keys (in registration order), optionally those starting with ``prefix``.
 
+    Parameters
+    ----------
+    prefix : str or None
+        Keep the keys starting with it.
+
+    Returns
+    -------
+    list of str
+
     Examples
     --------
     >>> from diffbounds import bounds
@@ -68,5 +116,16 @@ def keys(prefix: str | None = None) -> list[str]:
 
 
 def statements() -> list[Statement]:
-    """All registered statements, in registration order."""
+    """All registered statements, in registration order.
+
+    Returns
+    -------
+    list of Statement
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> [st.key for st in bounds.statements()] == bounds.keys()
+    True
+    """
     return list(_REGISTRY.values())

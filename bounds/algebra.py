@@ -44,6 +44,20 @@ def dependence(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
     """Leading dependence of a statement (or expression) on ``symbol`` as it goes to its regime
     (ε, γ, δ → 0; d, P, D, Θ, N, m → ∞; ``direction`` overrides).
 
+    Parameters
+    ----------
+    f : Statement, str or sympy.Expr
+        A statement, a registered key or an expression.
+    symbol : str or sympy.Symbol
+        The parameter.
+    direction : {"0", "oo"} or None
+        Override the symbol's regime (None: its default, ε, γ, δ → 0, the others → ∞).
+
+    Returns
+    -------
+    Dependence
+        Exponent, log power and kind of growth.
+
     Examples
     --------
     >>> from diffbounds import bounds
@@ -60,6 +74,22 @@ def exponent(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
              direction: str | None = None) -> sp.Expr:
     """Polynomial exponent of the leading growth of ``f`` in ``symbol`` (±oo if exponential).
 
+    Parameters
+    ----------
+    f : Statement, str or sympy.Expr
+        A statement, a registered key or an expression.
+    symbol : str or sympy.Symbol
+        The parameter.
+    direction : {"0", "oo"} or None
+        Override the symbol's regime (None: its default, ε, γ, δ → 0, the others → ∞).
+
+    Returns
+    -------
+    sympy.Expr
+        The exponent (a SymPy number).
+
+    Examples
+    --------
     >>> from diffbounds import bounds
     >>> bounds.exponent("gupta2024.theorem_1_2", "epsilon")
     -3
@@ -71,6 +101,22 @@ def log_power(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
               direction: str | None = None) -> sp.Expr:
     """Power k of the log factor, log(x)**k (x -> oo) or log(1/x)**k (x -> 0).
 
+    Parameters
+    ----------
+    f : Statement, str or sympy.Expr
+        A statement, a registered key or an expression.
+    symbol : str or sympy.Symbol
+        The parameter.
+    direction : {"0", "oo"} or None
+        Override the symbol's regime (None: its default, ε, γ, δ → 0, the others → ∞).
+
+    Returns
+    -------
+    sympy.Expr
+        k (a SymPy number).
+
+    Examples
+    --------
     >>> from diffbounds import bounds
     >>> bounds.log_power("gupta2024.theorem_1_2", "gamma")  # log^3(1/γ)
     3
@@ -82,6 +128,21 @@ def growth(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
            direction: str | None = None) -> str:
     """The kind of growth: constant / polylog / polynomial / exponential.
 
+    Parameters
+    ----------
+    f : Statement, str or sympy.Expr
+        A statement, a registered key or an expression.
+    symbol : str or sympy.Symbol
+        The parameter.
+    direction : {"0", "oo"} or None
+        Override the symbol's regime (None: its default, ε, γ, δ → 0, the others → ∞).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
     >>> from diffbounds import bounds
     >>> bounds.growth("block2020.samples", "D")  # (PΘ²)^D
     'exponential'
@@ -95,7 +156,24 @@ def growth(f: Statement | str | sp.Expr, symbol: str | sp.Symbol,
 def soft_o(statement: Statement | str) -> Statement:
     """Drop what Õ hides, keeping the displayed form: absolute constants -> 1, and factors,
     addends and log-arguments that are polylogarithmic in the symbols whose logs Õ hides.
-    ``statement`` is a :class:`Statement` or a registered key; see :meth:`Statement.soft_o`."""
+    ``statement`` is a :class:`Statement` or a registered key; see :meth:`Statement.soft_o`.
+
+    Parameters
+    ----------
+    statement : Statement or str
+        A statement or a registered key.
+
+    Returns
+    -------
+    Statement
+        The Õ form.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> bounds.soft_o("gupta2024.theorem_1_2").constants
+    ()
+    """
     return _statement(statement).soft_o()
 
 
@@ -136,6 +214,30 @@ def compose(statement: Statement | str, substitutions: Mapping, *, key: str | No
     or a registered key. The result is a DERIVED statement whose ``derivation`` records where
     each factor came from. Constants of inserted statements are renamed apart (C -> C_1, ...).
     ``parts`` defaults to the statement's parts with the same substitution.
+
+    Parameters
+    ----------
+    statement : Statement or str
+        The outer statement.
+    substitutions : Mapping
+        Symbol (or name) → number, expression, Statement or key.
+    key, quantity, description : str or None
+        Of the result (defaults derived from ``statement``).
+    hidden, compare_with, source, parts
+        Of the result, as :class:`Statement` (defaults from ``statement``).
+
+    Returns
+    -------
+    Statement
+        A DERIVED statement.
+
+    Raises
+    ------
+    TypeError, ValueError
+        An empty mapping, a substitution for a symbol the statement does not have, a value
+        of an unusable type, or a non-positive number.
+    UnknownKeyError
+        An unknown key.
 
     Examples
     --------
@@ -207,6 +309,20 @@ def compose(statement: Statement | str, substitutions: Mapping, *, key: str | No
 def ratio(a: Statement | str, b: Statement | str, *, key: str | None = None) -> Statement:
     """The DERIVED statement a/b (the constants of b are renamed apart from those of a).
 
+    Parameters
+    ----------
+    a, b : Statement or str
+        Statements or registered keys.
+    key : str or None
+        Key of the result; default "ratio(A, B)".
+
+    Returns
+    -------
+    Statement
+        Quantity "ratio", status DERIVED.
+
+    Examples
+    --------
     >>> from diffbounds import bounds
     >>> r = bounds.ratio("gupta2024.theorem_1_2_derived", "gupta2024.theorem_1_2")
     >>> bounds.exponent(r, "epsilon")  # derived ε⁻⁵ over stated ε⁻³
@@ -230,7 +346,25 @@ def ratio(a: Statement | str, b: Statement | str, *, key: str | None = None) -> 
 # ----------------------------------------------------------------------------------------------
 @dataclass
 class Crossover:
-    """Where ``a`` and ``b`` cross as ``symbol`` varies over ``bracket``, the others fixed."""
+    """Where ``a`` and ``b`` cross as ``symbol`` varies over ``bracket``, the others fixed.
+
+    Built by :func:`crossover`.
+
+    Attributes
+    ----------
+    a, b : str
+        The statements' keys.
+    symbol : str
+        The varied symbol.
+    bracket : (float, float)
+        The interval searched.
+    roots : list of float
+        The crossing points.
+    larger_below, larger_above : str or None
+        Which statement is larger at the low and at the high end.
+    message : str
+        A note (e.g. why nothing was found).
+    """
 
     a: str
     b: str
@@ -243,9 +377,16 @@ class Crossover:
 
     @property
     def crosses(self) -> bool:
+        """Whether there is at least one root."""
         return bool(self.roots)
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields and ``crosses`` as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+        """
         return {"a": self.a, "b": self.b, "symbol": self.symbol, "bracket": list(self.bracket),
                 "roots": self.roots, "larger_below": self.larger_below,
                 "larger_above": self.larger_above, "crosses": self.crosses,
@@ -262,6 +403,31 @@ def crossover(a: Statement | str, b: Statement | str, symbol: str | sp.Symbol, *
     otherwise, 1∓ being the float64 neighbours of 1 (so that hypotheses such as γ < 1 or
     Θ > 1 hold at its ends). ``check_hypotheses`` is passed to ``Statement.evaluate``: by
     default a bracket reaching outside a statement's hypotheses raises ValueError.
+
+    Parameters
+    ----------
+    a, b : Statement or str
+        Statements or registered keys.
+    symbol : str or sympy.Symbol
+        The varied symbol (in a or b).
+    bracket : (float, float) or None
+        0 < lo < hi < ∞; default as above.
+    num : int
+        Points of the log-spaced scan, >= 3.
+    check_hypotheses : bool
+        See above.
+    **fixed : float
+        Values of every other parameter (and constants).
+
+    Returns
+    -------
+    Crossover
+
+    Raises
+    ------
+    TypeError, ValueError
+        A symbol in neither statement, a bad bracket or ``num``, missing or doubly given
+        values, or (with ``check_hypotheses``) a bracket outside the hypotheses.
 
     Examples
     --------

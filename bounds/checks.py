@@ -32,6 +32,22 @@ __all__ = ["SymbolComparison", "PairCheck", "ConstantCheck", "derivation_check",
 # ----------------------------------------------------------------------------------------------
 @dataclass
 class SymbolComparison:
+    """One symbol of a stated-vs-derived comparison (:func:`derivation_check`).
+
+    Attributes
+    ----------
+    symbol : str
+        The symbol's name.
+    stated_exponent, stated_log_power : sympy.Expr
+        The stated statement's exponent and log power in the symbol.
+    derived_exponent, derived_log_power : sympy.Expr
+        The derived statement's.
+    verdict : {"agree", "hidden", "MISMATCH"}
+        "hidden": they differ only in a log factor that Õ hides.
+    reason : str
+        Why, for a mismatch.
+    """
+
     symbol: str
     stated_exponent: sp.Expr
     stated_log_power: sp.Expr
@@ -41,6 +57,12 @@ class SymbolComparison:
     reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict (expressions as strings).
+
+        Returns
+        -------
+        dict
+        """
         return {"symbol": self.symbol, "stated_exponent": str(self.stated_exponent),
                 "stated_log_power": str(self.stated_log_power),
                 "derived_exponent": str(self.derived_exponent),
@@ -50,19 +72,37 @@ class SymbolComparison:
 
 @dataclass
 class PairCheck:
+    """A stated statement against a derived one, symbol by symbol.
+
+    Attributes
+    ----------
+    stated, derived : str
+        The two keys.
+    rows : list of SymbolComparison
+        One per symbol.
+    """
+
     stated: str
     derived: str
     rows: list[SymbolComparison] = field(default_factory=list)
 
     @property
     def mismatches(self) -> list[SymbolComparison]:
+        """The rows whose verdict is "MISMATCH"."""
         return [r for r in self.rows if r.verdict == "MISMATCH"]
 
     @property
     def agrees(self) -> bool:
+        """Whether no row mismatches."""
         return not self.mismatches
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields and ``agrees`` as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+        """
         return {"stated": self.stated, "derived": self.derived, "agrees": self.agrees,
                 "rows": [r.as_dict() for r in self.rows]}
 
@@ -90,7 +130,31 @@ def _compare(stated, derived) -> PairCheck:
 
 
 def derivation_check(keys: list[str] | None = None) -> list[PairCheck]:
-    """Stated vs derived, symbol by symbol, for every registered derived statement (or ``keys``)."""
+    """Stated vs derived, symbol by symbol, for every registered derived statement (or ``keys``).
+
+    Parameters
+    ----------
+    keys : list of str or None
+        Derived statements to check (each with ``compare_with``); None for all of them.
+
+    Returns
+    -------
+    list of PairCheck
+        One per (derived, stated) pair.
+
+    Raises
+    ------
+    ValueError
+        A key without a stated counterpart.
+    UnknownKeyError
+        An unknown key.
+
+    Examples
+    --------
+    >>> pc = derivation_check(["gupta2024.theorem_1_2_derived"])[0]
+    >>> pc.stated, [r.symbol for r in pc.mismatches]  # the derivation gives ε⁻⁵, not ε⁻³
+    ('gupta2024.theorem_1_2', ['epsilon'])
+    """
     derived = [_registry.get(k) for k in keys] if keys else [
         st for st in _registry.statements() if st.compare_with]
     out = []
@@ -107,6 +171,26 @@ def derivation_check(keys: list[str] | None = None) -> list[PairCheck]:
 # ----------------------------------------------------------------------------------------------
 @dataclass
 class ConstantCheck:
+    """One constant or inequality of the proofs, evaluated.
+
+    Attributes
+    ----------
+    name : str
+        What is checked.
+    source : str
+        Where in the paper.
+    expression : str
+        The expression evaluated.
+    value : str
+        Its value.
+    claim : str
+        What the paper claims of it.
+    holds : bool
+        Whether the claim holds.
+    note : str
+        A remark.
+    """
+
     name: str
     source: str
     expression: str
@@ -116,6 +200,12 @@ class ConstantCheck:
     note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a dict.
+
+        Returns
+        -------
+        dict
+        """
         return dict(self.__dict__)
 
 
@@ -131,7 +221,12 @@ def _const(name, source, expr: sp.Expr, relation: str, target: sp.Expr, note="")
 
 
 def constant_checks() -> list[ConstantCheck]:
-    """The constant arithmetic of the training proofs (notes §3.3), evaluated exactly."""
+    """The constant arithmetic of the training proofs (notes §3.3), evaluated exactly.
+
+    Returns
+    -------
+    list of ConstantCheck
+    """
     a1_net = _rat(1, 16) - _rat(1, 30) - _rat(1, 50)
     a3_net = _rat(1, 16) - _rat(1, 30) - 2 * _rat(1, 1000)
     a6_net = _rat(1, 128) - _rat(1, 250) - _rat(2, 1000)
@@ -165,7 +260,12 @@ def _grid_ok(f, **ranges) -> bool:
 
 
 def inequality_checks() -> list[ConstantCheck]:
-    """Inequalities of the sampling proofs, symbolically where SymPy can, else on a grid."""
+    """Inequalities of the sampling proofs, symbolically where SymPy can, else on a grid.
+
+    Returns
+    -------
+    list of ConstantCheck
+    """
     d, t, T = _sym.d, _sym.t, _sym.T
     out = []
     # Lemma B.1: int_gamma^T du/(1-e^{-2u}) = (log(e^{2T}-1) - log(e^{2 gamma}-1))/2
@@ -223,7 +323,12 @@ def inequality_checks() -> list[ConstantCheck]:
 # the lower-bound instances
 # ----------------------------------------------------------------------------------------------
 def instance_checks() -> list[ConstantCheck]:
-    """Lemma 4.1 (gap and TV) and Lemma 4.2 (literal vs natural crossover) by quadrature."""
+    """Lemma 4.1 (gap and TV) and Lemma 4.2 (literal vs natural crossover) by quadrature.
+
+    Returns
+    -------
+    list of ConstantCheck
+    """
     out = []
     ratios = [instances.lemma_4_1_l2_gap(R, e, s) / (e ** 2 / s ** 2)
               for R, e, s in ((100.0, 1.0, 1.0), (1000.0, 1.0, 1.0), (100.0, 0.5, 1.0),
@@ -264,7 +369,14 @@ def instance_checks() -> list[ConstantCheck]:
 
 
 def run_checks() -> dict[str, Any]:
-    """Every check; ``report["derivation"]`` etc. hold the result objects."""
+    """Every check; ``report["derivation"]`` etc. hold the result objects.
+
+    Returns
+    -------
+    dict
+        "derivation" (list of PairCheck), "constants", "inequalities" and "instances" (lists
+        of ConstantCheck).
+    """
     return {"derivation": derivation_check(), "constants": constant_checks(),
             "inequalities": inequality_checks(), "instances": instance_checks()}
 
@@ -274,7 +386,18 @@ def _fmt(e: sp.Expr) -> str:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """A terminal-readable rendering of :func:`run_checks`."""
+    """A terminal-readable rendering of :func:`run_checks`.
+
+    Parameters
+    ----------
+    report : dict
+        The result of :func:`run_checks`.
+
+    Returns
+    -------
+    str
+        The report, one line per comparison and check.
+    """
     lines = ["Derivation check: stated vs derived (exponent, log power per symbol)", ""]
     for pc in report["derivation"]:
         lines.append(f"{pc.stated}  vs  {pc.derived}   "

@@ -53,7 +53,35 @@ def _eta_41(R: float, epsilon: float, sigma: float) -> float:
 
 def lemma_4_1_scores(x: ArrayLike, R: float, epsilon: float, sigma: float
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """(s_1(x), s_2(x)): scores of p_1 (mass eta at -R) and p_2 (mass eta at +R), Lemma 4.1."""
+    """(s_1(x), s_2(x)): scores of p_1 (mass eta at -R) and p_2 (mass eta at +R), Lemma 4.1.
+
+    Parameters
+    ----------
+    x : array_like
+        Points, any shape, finite.
+    R : float
+        Distance of the far component, > 0.
+    epsilon : float
+        Target accuracy ε, > 0 (fixes η).
+    sigma : float
+        Standard deviation σ of the components, > 0.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        s_1(x) and s_2(x), the shape of ``x``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite R, epsilon or sigma; non-finite x.
+
+    Examples
+    --------
+    >>> s1, s2 = lemma_4_1_scores([0.0], 10.0, 0.1, 1.0)
+    >>> bool(abs(s1[0] - s2[0]) < 1e-6)  # the two laws agree near 0
+    True
+    """
     R, epsilon, sigma = (_positive(n, v) for n, v in
                          (("R", R), ("epsilon", epsilon), ("sigma", sigma)))
     eta = _eta_41(R, epsilon, sigma)
@@ -82,6 +110,27 @@ def lemma_4_1_l2_gap(R: float, epsilon: float, sigma: float, *, under: str = "p1
 
     The integrand is integrated over +-40 sigma around -R, 0 and R; the mass outside is below
     exp(-800) times the squared score gap (at most (2R/sigma^2)^2).
+
+    Parameters
+    ----------
+    R : float
+        Distance of the far component, > 0.
+    epsilon : float
+        Target accuracy ε, > 0 (fixes η).
+    sigma : float
+        Standard deviation σ of the components, > 0.
+    under : {"p1", "p2"}
+        The law p of x.
+
+    Returns
+    -------
+    float
+        The mean squared score gap.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite R, epsilon or sigma; an unknown ``under``.
     """
     R, epsilon, sigma = (_positive(n, v) for n, v in
                          (("R", R), ("epsilon", epsilon), ("sigma", sigma)))
@@ -107,7 +156,33 @@ def lemma_4_1_l2_gap(R: float, epsilon: float, sigma: float, *, under: str = "p1
 
 
 def lemma_4_1_tv(R: float, epsilon: float, sigma: float) -> float:
-    """TV(p_1, p_2) = eta erf(R/(sqrt(2) sigma)) <= eta (closed form; Lemma 4.1)."""
+    """TV(p_1, p_2) = eta erf(R/(sqrt(2) sigma)) <= eta (closed form; Lemma 4.1).
+
+    Parameters
+    ----------
+    R : float
+        Distance of the far component, > 0.
+    epsilon : float
+        Target accuracy ε, > 0 (fixes η).
+    sigma : float
+        Standard deviation σ of the components, > 0.
+
+    Returns
+    -------
+    float
+        TV in [0, 1].
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite R, epsilon or sigma.
+
+    Examples
+    --------
+    >>> import math  # η = ε²σ²/R² and erf(10/√2) = 1 to double precision
+    >>> math.isclose(lemma_4_1_tv(10.0, 0.1, 1.0), (0.1 / 10.0) ** 2)
+    True
+    """
     R, epsilon, sigma = (_positive(n, v) for n, v in
                          (("R", R), ("epsilon", epsilon), ("sigma", sigma)))
     return _eta_41(R, epsilon, sigma) * math.erf(R / (math.sqrt(2) * sigma))
@@ -122,27 +197,121 @@ def _check_42(S, sigma, x_0):
 
 def lemma_4_2_log_eta(S: float, sigma: float, x_0: float) -> float:
     """log eta, eta fixed by s_hat(x_0) = 0 (Lemma 4.2, Figure 2 caption):
-    (1-eta)/eta = x_0 e^{(S^2 - 2 S x_0)/(2 sigma^2)}/(S - x_0)."""
+    (1-eta)/eta = x_0 e^{(S^2 - 2 S x_0)/(2 sigma^2)}/(S - x_0).
+
+    Parameters
+    ----------
+    S : float
+        Mean of p̂'s far component, > x_0.
+    sigma : float
+        σ, > 0.
+    x_0 : float
+        Crossover point ŝ(x_0) = 0, 0 < x_0 < S.
+
+    Returns
+    -------
+    float
+        log η (< 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite arguments, or S <= x_0.
+    """
     S, sigma, x_0 = _check_42(S, sigma, x_0)
     lam = math.log(x_0) - math.log(S - x_0) + (S * S - 2 * S * x_0) / (2 * sigma ** 2)
     return -float(np.logaddexp(0.0, lam))
 
 
 def lemma_4_2_weight(x: ArrayLike, S: float, sigma: float, x_0: float) -> np.ndarray:
-    """Posterior weight w(x) of the N(S, sigma^2) component of p_hat (Lemma 4.2)."""
+    """Posterior weight w(x) of the N(S, sigma^2) component of p_hat (Lemma 4.2).
+
+    Parameters
+    ----------
+    x : array_like
+        Points, any shape.
+    S : float
+        Mean of p̂'s far component, > x_0.
+    sigma : float
+        σ, > 0.
+    x_0 : float
+        Crossover point ŝ(x_0) = 0, 0 < x_0 < S.
+
+    Returns
+    -------
+    numpy.ndarray
+        w(x) in [0, 1], the shape of ``x``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite arguments, or S <= x_0.
+
+    Examples
+    --------
+    >>> float(lemma_4_2_weight(1.0, 3.0, 1.0, 1.0))  # at x = x_0: w = x_0 / S
+    0.3333333333333333
+    """
     S, sigma, x_0 = _check_42(S, sigma, x_0)
     x = np.asarray(x, dtype=float)
     return special.expit(math.log(x_0 / (S - x_0)) + S * (x - x_0) / sigma ** 2)
 
 
 def lemma_4_2_score_gap(x: ArrayLike, S: float, sigma: float, x_0: float) -> np.ndarray:
-    """s_hat(x) - s*(x) = w(x) S / sigma^2 (Lemma 4.2; s* = -x/sigma^2)."""
+    """s_hat(x) - s*(x) = w(x) S / sigma^2 (Lemma 4.2; s* = -x/sigma^2).
+
+    Parameters
+    ----------
+    x : array_like
+        Points, any shape.
+    S : float
+        Mean of p̂'s far component, > x_0.
+    sigma : float
+        σ, > 0.
+    x_0 : float
+        Crossover point ŝ(x_0) = 0, 0 < x_0 < S.
+
+    Returns
+    -------
+    numpy.ndarray
+        The gap, the shape of ``x``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite arguments, or S <= x_0.
+
+    Examples
+    --------
+    >>> float(lemma_4_2_score_gap(1.0, 3.0, 1.0, 1.0))  # w(x_0) S/σ² = (1/3)·3
+    1.0
+    """
     S_, sigma_, _ = _check_42(S, sigma, x_0)
     return lemma_4_2_weight(x, S, sigma, x_0) * S_ / sigma_ ** 2
 
 
 def lemma_4_2_log_l2_error(S: float, sigma: float, x_0: float) -> float:
-    """log E_{x~N(0,sigma^2)}||s_hat - s*||^2 by quadrature, scaled to avoid underflow."""
+    """log E_{x~N(0,sigma^2)}||s_hat - s*||^2 by quadrature, scaled to avoid underflow.
+
+    Parameters
+    ----------
+    S : float
+        Mean of p̂'s far component, > x_0.
+    sigma : float
+        σ, > 0.
+    x_0 : float
+        Crossover point ŝ(x_0) = 0, 0 < x_0 < S.
+
+    Returns
+    -------
+    float
+        The log of the mean squared score error.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite arguments, or S <= x_0.
+    """
     S, sigma, x_0 = _check_42(S, sigma, x_0)
     a = math.log(x_0 / (S - x_0))
     k = S / sigma  # in u = x/sigma: logit = a + k (u - x_0/sigma)
@@ -173,5 +342,25 @@ def lemma_4_2_log_l2_error(S: float, sigma: float, x_0: float) -> float:
 
 def lemma_4_2_l2_error(S: float, sigma: float, x_0: float) -> float:
     """E_{x~N(0,sigma^2)}||s_hat - s*||^2 = (S^2/sigma^4) E[w(x)^2] (may underflow to 0.0; use
-    :func:`lemma_4_2_log_l2_error` then). Leading order: S^2 Phi-bar(x_0/sigma)/sigma^4."""
+    :func:`lemma_4_2_log_l2_error` then). Leading order: S^2 Phi-bar(x_0/sigma)/sigma^4.
+
+    Parameters
+    ----------
+    S : float
+        Mean of p̂'s far component, > x_0.
+    sigma : float
+        σ, > 0.
+    x_0 : float
+        Crossover point ŝ(x_0) = 0, 0 < x_0 < S.
+
+    Returns
+    -------
+    float
+        The mean squared score error.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-positive or non-finite arguments, or S <= x_0.
+    """
     return math.exp(lemma_4_2_log_l2_error(S, sigma, x_0))

@@ -22,7 +22,22 @@ QUANTITIES = ("samples", "steps", "tv", "w2", "kl", "l2_error", "probability", "
 
 @dataclass(frozen=True)
 class Source:
-    """Where a statement comes from: work, statement number, equation and page where known."""
+    """Where a statement comes from: work, statement number, equation and page where known.
+
+    Parameters
+    ----------
+    work : str
+        The paper (e.g. "Gupta, Parulekar, Price, Xun 2024").
+    statement : str
+        Its statement number (e.g. "Theorem 1.2").
+    equation, page, note : str or None
+        Where known.
+
+    Examples
+    --------
+    >>> str(Source("GPPX 2024", "Theorem 1.2", page="2"))
+    'GPPX 2024, Theorem 1.2, p. 2'
+    """
 
     work: str
     statement: str
@@ -39,6 +54,12 @@ class Source:
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
+        """The fields as a dict.
+
+        Returns
+        -------
+        dict
+        """
         return {"work": self.work, "statement": self.statement, "equation": self.equation,
                 "page": self.page, "note": self.note}
 
@@ -59,6 +80,49 @@ class Statement:
 
     ``hidden`` lists the factors that Õ hides (as SymPy expressions); the absolute constants of
     ``≲`` appear in ``expr`` as the symbols ``C, C_1, ...`` (see ``constants``).
+
+    Parameters
+    ----------
+    key : str
+        Registry key, e.g. "gupta2024.theorem_1_2".
+    expr : sympy.Expr or str
+        The bound, in the shared symbols of :mod:`~diffbounds.bounds.symbols`.
+    quantity : str
+        One of ``QUANTITIES``.
+    source : Source
+        Provenance.
+    status : str
+        One of ``STATUSES`` (VERBATIM, DERIVED, ...).
+    hypotheses : tuple
+        Relational hypotheses (SymPy) or textual ones.
+    hidden : tuple
+        The factors Õ hides.
+    relation : str
+        "upper bound", "lower bound", ...
+    description : str
+        One line.
+    parts : Mapping
+        Named additive terms of ``expr``.
+    derivation : tuple
+        Where each factor of a derived statement came from.
+    compare_with : tuple
+        Keys of the stated counterparts of a derived statement.
+    reference : Mapping
+        A reference point (symbol → value).
+
+    Raises
+    ------
+    TypeError, ValueError
+        An empty key, an expression that is not SymPy or uses unknown symbols, an unknown
+        status or quantity, or a source that is not a Source.
+
+    Examples
+    --------
+    >>> from diffbounds.bounds import symbols as S
+    >>> expr = S.constant() * S.as_symbol("d") / S.as_symbol("epsilon") ** 2
+    >>> st = Statement("demo.rate", expr, "samples", Source("demo", "Lemma 1"), "DERIVED")
+    >>> st.exponent("epsilon"), st.exponent("d")
+    (-2, 1)
     """
 
     key: str
@@ -250,10 +314,32 @@ class Statement:
                     "regime)")
 
     def hypotheses_text(self) -> str:
+        """The hypotheses joined by "; " ("none" without any).
+
+        Returns
+        -------
+        str
+        """
         return "; ".join(str(h) for h in self.hypotheses) or "none"
 
-    def hypotheses_hold(self, **values) -> dict[str, bool | None]:
-        """Evaluate the relational hypotheses at ``values`` (None for a textual hypothesis)."""
+    def hypotheses_hold(self, **values: float) -> dict[str, bool | None]:
+        """Evaluate the relational hypotheses at ``values`` (None for a textual hypothesis).
+
+        Parameters
+        ----------
+        **values : float
+            Symbol name → value (constants default to 1).
+
+        Returns
+        -------
+        dict
+            Hypothesis (as text) → True, False, or None where it cannot be decided.
+
+        Raises
+        ------
+        ValueError, TypeError
+            A name that is not a shared symbol.
+        """
         subs = {_sym.as_symbol(k, argument="values"): v for k, v in values.items()}
         out: dict[str, bool | None] = {}
         for h in self.hypotheses:
@@ -268,7 +354,19 @@ class Statement:
     # -- asymptotics ---------------------------------------------------------------------
     def dependence(self, symbol: str | sp.Symbol, direction: str | None = None
                    ) -> _asymptotics.Dependence:
-        """Leading dependence on ``symbol`` (exponent, log power, growth class)."""
+        """Leading dependence on ``symbol`` (exponent, log power, growth class).
+
+        Parameters
+        ----------
+        symbol : str or sympy.Symbol
+            The parameter.
+        direction : {"0", "oo"} or None
+            Override the symbol's regime.
+
+        Returns
+        -------
+        Dependence
+        """
         s = _sym.as_symbol(symbol)
         key = (s, direction)
         if key not in self._dep_cache:
@@ -277,20 +375,62 @@ class Statement:
 
     def exponent(self, symbol: str | sp.Symbol, direction: str | None = None) -> sp.Expr:
         """Polynomial exponent of the leading growth in ``symbol`` (x -> 0 for epsilon, gamma,
-        delta, ...; x -> oo for d, P, D, Theta, N, m, ...); +-oo if exponential."""
+        delta, ...; x -> oo for d, P, D, Theta, N, m, ...); +-oo if exponential.
+
+        Parameters
+        ----------
+        symbol : str or sympy.Symbol
+            The parameter.
+        direction : {"0", "oo"} or None
+            Override the symbol's regime.
+
+        Returns
+        -------
+        sympy.Expr
+        """
         return self.dependence(symbol, direction).exponent
 
     def log_power(self, symbol: str | sp.Symbol, direction: str | None = None) -> sp.Expr:
-        """Power of the log factor: log(x)**k as x -> oo, log(1/x)**k as x -> 0."""
+        """Power of the log factor: log(x)**k as x -> oo, log(1/x)**k as x -> 0.
+
+        Parameters
+        ----------
+        symbol : str or sympy.Symbol
+            The parameter.
+        direction : {"0", "oo"} or None
+            Override the symbol's regime.
+
+        Returns
+        -------
+        sympy.Expr
+        """
         return self.dependence(symbol, direction).log_power
 
     def growth(self, symbol: str | sp.Symbol, direction: str | None = None) -> str:
-        """constant / polylog / polynomial / exponential."""
+        """constant / polylog / polynomial / exponential.
+
+        Parameters
+        ----------
+        symbol : str or sympy.Symbol
+            The parameter.
+        direction : {"0", "oo"} or None
+            Override the symbol's regime.
+
+        Returns
+        -------
+        str
+        """
         return self.dependence(symbol, direction).growth
 
     def soft_o(self) -> Statement:
         """The displayed Õ-form: absolute constants -> 1, and the factors, addends and
-        log-arguments that are polylogarithmic in the symbols whose logs Õ hides dropped."""
+        log-arguments that are polylogarithmic in the symbols whose logs Õ hides dropped.
+
+        Returns
+        -------
+        Statement
+            Key "KEY.soft_o", status DERIVED.
+        """
         expr = self.expr.subs({c: 1 for c in self.constants})
         hidden_exprs = {h for h in self.hidden if isinstance(h, sp.Expr)}
         shown = _asymptotics.drop_hidden(expr, self.hidden_log_symbols, hidden_exprs)
@@ -303,6 +443,12 @@ class Statement:
 
     # -- presentation --------------------------------------------------------------------
     def as_dict(self) -> dict[str, Any]:
+        """The statement as a JSON-ready dict (expression, source, dependences per symbol).
+
+        Returns
+        -------
+        dict
+        """
         deps = {}
         for s in self.parameters:
             try:

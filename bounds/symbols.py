@@ -103,7 +103,32 @@ _ALIASES = {
 
 
 def as_symbol(name: str | sp.Symbol, *, argument: str = "symbol") -> sp.Symbol:
-    """Return the shared symbol for ``name`` (a Symbol, its name, or an alias such as ``"eps"``)."""
+    """Return the shared symbol for ``name`` (a Symbol, its name, or an alias such as ``"eps"``).
+
+    Parameters
+    ----------
+    name : str or sympy.Symbol
+        A shared symbol, its name, a constant's name or an alias.
+    argument : str
+        The argument name used in error messages.
+
+    Returns
+    -------
+    sympy.Symbol
+        The shared (positive) symbol.
+
+    Raises
+    ------
+    TypeError
+        ``name`` is neither a string nor a Symbol.
+    ValueError
+        Not a shared symbol (the message suggests close names).
+
+    Examples
+    --------
+    >>> as_symbol("eps") is as_symbol("epsilon")
+    True
+    """
     if isinstance(name, sp.Symbol):
         if name.name in SYMBOLS and SYMBOLS[name.name] == name:
             return name
@@ -127,7 +152,22 @@ def as_symbol(name: str | sp.Symbol, *, argument: str = "symbol") -> sp.Symbol:
 
 
 def constant(index: int | None = None) -> sp.Symbol:
-    """The absolute constant ``C`` (index None) or ``C_index`` (created on demand, positive)."""
+    """The absolute constant ``C`` (index None) or ``C_index`` (created on demand, positive).
+
+    Parameters
+    ----------
+    index : int or None
+        The constant's index.
+
+    Returns
+    -------
+    sympy.Symbol
+
+    Examples
+    --------
+    >>> constant(), constant(2)
+    (C, C_2)
+    """
     if index is None:
         return C
     name = f"C_{int(index)}"
@@ -137,11 +177,41 @@ def constant(index: int | None = None) -> sp.Symbol:
 
 
 def is_constant(s: sp.Basic) -> bool:
-    """True for an unknown absolute constant (``C`` or ``C_k``)."""
+    """True for an unknown absolute constant (``C`` or ``C_k``).
+
+    Parameters
+    ----------
+    s : sympy.Basic
+        Any SymPy object.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_constant(constant(3)), is_constant(as_symbol("d"))
+    (True, False)
+    """
     return isinstance(s, sp.Symbol) and (s.name == "C" or (
         s.name.startswith("C_") and s.name[2:].isdigit()))
 
 
 def direction(s: sp.Symbol) -> str:
-    """``"0"`` if exponents in ``s`` describe s -> 0+, ``"oo"`` if s -> infinity."""
+    """``"0"`` if exponents in ``s`` describe s -> 0+, ``"oo"`` if s -> infinity.
+
+    Parameters
+    ----------
+    s : sympy.Symbol
+        A shared symbol.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> direction(as_symbol("epsilon")), direction(as_symbol("d"))
+    ('0', 'oo')
+    """
     return DIRECTION.get(s, "oo")

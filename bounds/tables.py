@@ -46,7 +46,32 @@ def _num(e: sp.Expr, fmt: str) -> str:
 
 def format_dependence(dep: _asymptotics.Dependence, fmt: str = "markdown",
                       drop_log: bool = False) -> str:
-    """Render a :class:`~bounds.Dependence` as text: ``ε^-3``, ``log^3(1/γ)``, ``exp. in D``."""
+    """Render a :class:`~bounds.Dependence` as text: ``ε^-3``, ``log^3(1/γ)``, ``exp. in D``.
+
+    Parameters
+    ----------
+    dep : Dependence
+        The dependence.
+    fmt : {"markdown", "latex"}
+        Output format.
+    drop_log : bool
+        Leave out the log factor.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        An unknown format.
+
+    Examples
+    --------
+    >>> from diffbounds import bounds
+    >>> format_dependence(bounds.dependence("gupta2024.theorem_1_2", "gamma"))
+    'log^3(1/γ)'
+    """
     if fmt not in _FORMATS:
         raise ValueError(f"format: expected one of {_FORMATS}, got {fmt!r}")
     x = _name(dep.symbol, fmt)
@@ -87,7 +112,34 @@ def _columns(sts: Sequence[Statement], symbols) -> list[sp.Symbol]:
 def table_rows(keys: Sequence[str] | None = None, *,
                symbols: Sequence[str | sp.Symbol] | None = None, soft: bool = True
                ) -> tuple[list[sp.Symbol], list[dict[str, Any]]]:
-    """The data of :func:`table`: columns and one dict per statement (cells as Dependence)."""
+    """The data of :func:`table`: columns and one dict per statement (cells as Dependence).
+
+    Parameters
+    ----------
+    keys : sequence of str or None
+        Statement keys; None for :data:`DEFAULT_TABLE_KEYS`.
+    symbols : sequence of str or sympy.Symbol, or None
+        The columns; None for every parameter of the statements.
+    soft : bool
+        Mark the log factors that a statement's Õ hides.
+
+    Returns
+    -------
+    (list of sympy.Symbol, list of dict)
+        The columns, and per statement its key, quantity, status and cells (symbol name →
+        (Dependence, hidden) or None where the statement lacks the symbol).
+
+    Raises
+    ------
+    UnknownKeyError
+        An unknown key.
+
+    Examples
+    --------
+    >>> cols, rows = table_rows(["gupta2024.theorem_1_2"], symbols=["epsilon"])
+    >>> cols, rows[0]["cells"]["epsilon"][0].exponent
+    ([epsilon], -3)
+    """
     keys = list(keys) if keys else list(DEFAULT_TABLE_KEYS)
     sts = [_registry.get(k) for k in keys]
     cols = _columns(sts, symbols)
@@ -113,6 +165,29 @@ def table(keys: Sequence[str] | None = None, format: str = "markdown", *,
 
     ``format`` is "markdown" or "latex" (``ValueError`` otherwise); ``symbols`` restricts the
     columns. ``diffbounds bounds table`` prints the default table.
+
+    Parameters
+    ----------
+    keys : sequence of str or None
+        Statement keys; None for the default table.
+    format : {"markdown", "latex"}
+        Output format.
+    symbols : sequence of str or sympy.Symbol, or None
+        The columns.
+    soft : bool
+        Drop the log factors a statement's Õ hides.
+
+    Returns
+    -------
+    str
+        The table.
+
+    Raises
+    ------
+    ValueError
+        An unknown format.
+    UnknownKeyError
+        An unknown key.
 
     Examples
     --------

@@ -63,8 +63,26 @@ sampler stopped at t = γ, ignoring the γ²m₂²/d branch (the reference law a
 judged against the bound at the right t_stop."""
 
 
-def t_stop_of(gamma, d):
-    """t_stop = min(γ, γ²m₂²/d) (``gupta2024.early_stop``) for ``mixture_in(d)``."""
+def t_stop_of(gamma: float, d: int) -> float:
+    """t_stop = min(γ, γ²m₂²/d) (``gupta2024.early_stop``) for ``mixture_in(d)``.
+
+    Parameters
+    ----------
+    gamma : float
+        Target W2 closeness γ, > 0.
+    d : int
+        Dimension, >= 1.
+
+    Returns
+    -------
+    float
+        The early-stopping time.
+
+    Examples
+    --------
+    >>> t_stop_of(0.5, 1) <= 0.5
+    True
+    """
     return float(bounds.get("gupta2024.early_stop").evaluate(gamma=gamma, m_2=m2_of(d), d=d))
 
 
@@ -77,14 +95,15 @@ def _line_w2(t, spacing):
     return fine, abs(fine - coarse)
 
 
-def w2_to_noised(d, t, spacing=SPACING):
+def w2_to_noised(d: int, t: float, spacing: float = SPACING) -> tuple[float, float]:
     """W2(q₀, q_t) for ``mixture_in(d)``, exactly up to the 1-D lattice error (module docstring).
 
     Parameters
     ----------
-    d : int ≥ 1
-    t : float > 0
-        Diffusion time of q_t.
+    d : int
+        Dimension, >= 1.
+    t : float
+        Diffusion time of q_t, > 0.
     spacing : float
         Lattice spacing of q₀'s line factor.
 

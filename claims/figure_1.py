@@ -91,9 +91,31 @@ def _figure1_measure(m, eta, R, delta, n_seeds, seed, quantile_tolerance):
                 log10_quantile_error_s2=log10_d2, log10_quantile_tolerance=math.log10(tol))
 
 
-def log10_quantile_error_pair(eta, R, delta, sigma=1.0):
+def log10_quantile_error_pair(eta: float, R: float, delta: float, sigma: float = 1.0) -> float:
     """Exact log₁₀ D^δ_{p₁}(s₂, s₁) (Lemma 4.1 pair, η < δ): the far component (mass η) lies
-    above the quantile, so it is |s₂ − s₁| at u with 2(1−η)Φ̄(u/σ) = δ − η."""
+    above the quantile, so it is |s₂ − s₁| at u with 2(1−η)Φ̄(u/σ) = δ − η.
+
+    Parameters
+    ----------
+    eta : float
+        Mass η of the far component, in (0, 1).
+    R : float
+        Distance of the far component, > 0.
+    delta : float
+        δ in (η, 1).
+    sigma : float
+        Standard deviation σ of the components.
+
+    Returns
+    -------
+    float
+        log₁₀ of the quantile error D^δ (units of the score).
+
+    Raises
+    ------
+    ValueError
+        ``eta`` or ``delta`` not in (0, 1), or ``delta`` <= ``eta``.
+    """
     eta, delta = _check_prob("eta", eta), _check_prob("delta", delta)
     if not delta > eta:
         raise ValueError(f"delta: this closed form needs delta > eta (the far component "

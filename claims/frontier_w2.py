@@ -7,6 +7,7 @@ Measure per grid point, grid, verdict and negative control; registered in ``clai
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control, claim_seed, integer, probability
@@ -48,8 +49,26 @@ integrator's drift 2(e^h − 1) replaced by (e^h − 1) (score × ½), d = 2: it
 constant far above the ledger's."""
 
 
-def mixture_in(d, seed=0):
-    """The d-dimensional data law of ``frontier_w2``: 4 isotropic components, E‖x‖² = O(1)·d."""
+def mixture_in(d: int, seed: int = 0) -> GaussianMixture:
+    """The d-dimensional data law of ``frontier_w2``: 4 isotropic components, E‖x‖² = O(1)·d.
+
+    Parameters
+    ----------
+    d : int
+        Dimension.
+    seed : int
+        Seed of the means.
+
+    Returns
+    -------
+    GaussianMixture
+        Weights 1/4, means 2√2 z/√d (z standard normal), variances 1/2.
+
+    Examples
+    --------
+    >>> mixture_in(8).means.shape
+    (4, 8)
+    """
     r = np.random.default_rng(seed)
     means = 2.0 * r.standard_normal((4, d)) / np.sqrt(d) * np.sqrt(2.0)
     return GaussianMixture(np.full(4, 0.25), means, np.full(4, 0.5))
@@ -87,22 +106,56 @@ def _frontier_grid(quick):
     return [dict(d=d, gamma=g, n=n, N=N) for d in dims for g in gammas]
 
 
-def epsilon_b6(d, N, t_stop, m2, constant):
+def epsilon_b6(d: ArrayLike, N: ArrayLike, t_stop: ArrayLike, m2: ArrayLike,
+               constant: float) -> np.ndarray | np.float64:
     """ε of the statement: Corollary B.6's bound for the exact score (δ = ε_score = 0) times
-    its ledger constant, capped below 1."""
+    its ledger constant, capped below 1.
+
+    Parameters
+    ----------
+    d, N, t_stop, m2 : array_like
+        Dimension, steps, early-stopping time and m₂ per point (broadcast together).
+    constant : float
+        The ledger constant of Corollary B.6.
+
+    Returns
+    -------
+    numpy.ndarray or numpy.float64
+        min(constant·B6, 0.999), the broadcast shape (a scalar for scalar inputs).
+    """
     # δ, ε → 0 (the statement's symbols must be positive: 1e-300 adds nothing representable)
     b = b6_total(N=N, T=T_HORIZON, d=d, delta=1e-300, epsilon=1e-300, gamma=t_stop, m_2=m2)
     return np.minimum(constant * b, 0.999)
 
 
-def has_power(null, uncertainty, pinned_bound, violation=2.0):
+def has_power(null: ArrayLike, uncertainty: ArrayLike, pinned_bound: ArrayLike,
+              violation: float = 2.0) -> np.ndarray | np.bool_:
     """Whether the excess γ* − null can show a violation of the pinned bound C·b.
 
     The finite-sample W2 adds to the null level roughly in squares, so a true W2 of
     ``violation``·C·b shows up as an excess of √(null² + (violation·C·b)²) − null; the check
     (excess + 2·unc ≤ C·b) detects it only if that exceeds C·b + 2·unc. With null ≫ C·b the
     excess is compressed (≈ (v·C·b)²/(2·null)): no power (e.g. d = 32 at small γ). The factor
-    2 (the violation to be detectable) is a choice, not fitted to data."""
+    2 (the violation to be detectable) is a choice, not fitted to data.
+
+    Parameters
+    ----------
+    null, uncertainty, pinned_bound : array_like
+        The null level, the measurement's uncertainty and C·b per point.
+    violation : float
+        The factor by which the bound is violated in the power calculation.
+
+    Returns
+    -------
+    numpy.ndarray
+        Whether each point has power, bool, the broadcast shape (a NumPy bool scalar for
+        scalar inputs).
+
+    Examples
+    --------
+    >>> has_power([0.0, 10.0], [0.0, 0.0], [0.1, 0.1]).tolist()
+    [True, False]
+    """
     null, unc, cb = (np.asarray(a, float) for a in (null, uncertainty, pinned_bound))
     response = np.sqrt(null ** 2 + (violation * cb) ** 2) - null
     return response > cb + K_SIGMA * unc

@@ -37,10 +37,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds import bounds
 from diffbounds.simulators import GaussianMixture, perturbed_score, schedule
@@ -71,8 +74,28 @@ SPACES = {"gupta2024.corollary_b6": _COMMON + _SCHEDULE + _ERROR,
           "gupta2024.early_stop_w2": _COMMON + _W2}
 
 
-def decode(key: str, z) -> dict:
-    """The instance (a plain dict) of parameter vector ``z`` in ``SPACES[key]``."""
+def decode(key: str, z: ArrayLike) -> dict:
+    """The instance (a plain dict) of parameter vector ``z`` in ``SPACES[key]``.
+
+    Parameters
+    ----------
+    key : str
+        A key of ``SPACES`` (a statement with a hunt).
+    z : array_like
+        One value per coordinate of ``SPACES[key]``, in its order.
+
+    Returns
+    -------
+    dict
+        weights, means, variances of a 1-D mixture and, per statement, the schedule (T,
+        t_stop, N, schedule), the score error (eps, delta_step, side, bad_magnitude) or the
+        time t.
+
+    Raises
+    ------
+    KeyError
+        ``key`` has no search space.
+    """
     names = [s[0] for s in SPACES[key]]
     v = dict(zip(names, np.asarray(z, float), strict=True))
     k = int(round(v["n_comp"]))
@@ -110,9 +133,30 @@ def _tv_upper(score, times, target, init=None):
     return tv, abs(tv - coarse.tv(target)) + fine.lost_mass + coarse.lost_mass
 
 
-def w2_exact_1d(a: GaussianMixture, b: GaussianMixture, nodes: int = W2_NODES):
+def w2_exact_1d(a: GaussianMixture, b: GaussianMixture,
+                nodes: int = W2_NODES) -> tuple[float, float]:
     """(W2, unc) between two 1-D mixtures: √∫₀¹ (F_a⁻¹(u) − F_b⁻¹(u))² du by the midpoint
-    rule on ``nodes`` nodes; unc = |W2(nodes) − W2(nodes/2)|."""
+    rule on ``nodes`` nodes; unc = |W2(nodes) − W2(nodes/2)|.
+
+    Parameters
+    ----------
+    a, b : GaussianMixture
+        1-D mixtures.
+    nodes : int
+        Midpoint-rule nodes.
+
+    Returns
+    -------
+    (float, float)
+        W2 (units of x) and its method-error estimate.
+
+    Examples
+    --------
+    >>> a, b = GaussianMixture([1.0], [0.0], 1.0), GaussianMixture([1.0], [3.0], 1.0)
+    >>> w2, unc = w2_exact_1d(a, b, nodes=1000)
+    >>> round(w2, 9), unc < 1e-9  # a shift by 3: W2 = 3 exactly
+    (3.0, True)
+    """
     def w2(m):
         u = (np.arange(m) + 0.5) / m
         return float(np.sqrt(np.mean((a.quantile(u) - b.quantile(u)) ** 2)))
@@ -122,6 +166,18 @@ def w2_exact_1d(a: GaussianMixture, b: GaussianMixture, nodes: int = W2_NODES):
 
 def instance_ratio(key: str, inst: dict) -> dict:
     """Measured upper end, bound (constant 1) and their ratio for instance ``inst`` of ``key``.
+
+    Parameters
+    ----------
+    key : str
+        A key of ``SPACES``.
+    inst : dict
+        An instance (:func:`decode`).
+
+    Returns
+    -------
+    dict
+        measured, uncertainty, bound (constant 1) and ratio = (measured + K_SIGMA·unc)/bound.
 
     Raises
     ------
@@ -158,13 +214,42 @@ def instance_ratio(key: str, inst: dict) -> dict:
 
 
 def resolved(res: dict) -> bool:
-    """Whether an instance's measurement is resolved (``MAX_RELATIVE_METHOD_ERROR``)."""
+    """Whether an instance's measurement is resolved (``MAX_RELATIVE_METHOD_ERROR``).
+
+    Parameters
+    ----------
+    res : dict
+        A result of :func:`instance_ratio` (measured, uncertainty).
+
+    Returns
+    -------
+    bool
+        K_SIGMA·uncertainty <= MAX_RELATIVE_METHOD_ERROR·measured.
+
+    Examples
+    --------
+    >>> resolved({"measured": 1.0, "uncertainty": 0.0})
+    True
+    """
     return K_SIGMA * res["uncertainty"] <= MAX_RELATIVE_METHOD_ERROR * res["measured"]
 
 
 def hunt(key: str, *, budget: float = 60.0, seed: int = 0, popsize: int = 6,
-         progress=None) -> dict:
+         progress: Callable[[str], Any] | None = None) -> dict:
     """Search the worst instance of ``key`` for ``budget`` seconds (module docstring).
+
+    Parameters
+    ----------
+    key : str
+        A key of ``SPACES``.
+    budget : float
+        Seconds, finite and > 0.
+    seed : int
+        Seed of the differential evolution, >= 0.
+    popsize : int
+        Population size per coordinate (SciPy ``differential_evolution``).
+    progress : callable or None
+        Called with one line per generation.
 
     Returns
     -------
@@ -239,7 +324,15 @@ def hunt(key: str, *, budget: float = 60.0, seed: int = 0, popsize: int = 6,
                                              ("measured", "uncertainty", "bound")})
 
 
-def write_hunt(result: dict, path) -> None:
-    """Write a hunt result as ``{"candidates": [result]}`` JSON (``ledger update --from-hunt``)."""
+def write_hunt(result: dict, path: str | os.PathLike) -> None:
+    """Write a hunt result as ``{"candidates": [result]}`` JSON (``ledger update --from-hunt``).
+
+    Parameters
+    ----------
+    result : dict
+        A result of :func:`hunt`.
+    path : str or os.PathLike
+        The JSON file (overwritten).
+    """
     with open(path, "w") as fh:
         json.dump({"candidates": [result]}, fh, indent=2)

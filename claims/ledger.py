@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,13 +48,54 @@ LOWER_BOUND_STATEMENTS = ("gupta2024.lemma_4_1", "gupta2024.lemma_4_2")
 
 
 def statement_of(key: str) -> str:
-    """The statement key of a ledger key (the part before ``[term]``)."""
+    """The statement key of a ledger key (the part before ``[term]``).
+
+    Parameters
+    ----------
+    key : str
+        A ledger key.
+
+    Returns
+    -------
+    str
+        The statement key.
+
+    Examples
+    --------
+    >>> statement_of("gupta2024.corollary_b6[score_error]")
+    'gupta2024.corollary_b6'
+    """
     return key.split("[", 1)[0]
 
 
 @dataclass
 class LedgerEntry:
-    """One pinned constant and the instance that set it (module docstring)."""
+    """One pinned constant and the instance that set it (module docstring).
+
+    Parameters
+    ----------
+    key : str
+        The ledger key.
+    kind : {"upper", "lower"}
+        Whether the statement is an upper or a lower bound.
+    constant : float
+        The pinned constant, finite and > 0.
+    found_by : {"grid", "hunt"}
+        Where the instance came from.
+    claim : str
+        The claim that measured it.
+    point : dict
+        The instance's parameters.
+    seed : int
+        Its seed (-1: none).
+    code_version, git_commit, date, source : str
+        Provenance.
+
+    Raises
+    ------
+    ValueError
+        A bad ``kind``, ``found_by`` or ``constant``.
+    """
 
     key: str
     kind: str
@@ -67,7 +109,7 @@ class LedgerEntry:
     date: str = ""
     source: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in ("upper", "lower"):
             raise ValueError(f"kind: must be 'upper' or 'lower', got {self.kind!r} ({self.key})")
         if self.found_by not in ("grid", "hunt"):
@@ -80,22 +122,81 @@ class LedgerEntry:
         self.constant = c
 
     def needs_raise(self, ratio: float) -> bool:
-        """Whether a candidate ``ratio`` needs a larger (lower bound: smaller) constant."""
+        """Whether a candidate ``ratio`` needs a larger (lower bound: smaller) constant.
+
+        Parameters
+        ----------
+        ratio : float
+            A measured/bound ratio.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> e = LedgerEntry("k", "upper", 2.0, "grid", "c", {})
+        >>> e.needs_raise(2.5), e.needs_raise(1.5)
+        (True, False)
+        """
         return ratio > self.constant if self.kind == "upper" else ratio < self.constant
 
 
 @dataclass
 class Ledger:
-    """The ledger's entries by key; ``path`` it was loaded from."""
+    """The ledger's entries by key; ``path`` it was loaded from.
+
+    Parameters
+    ----------
+    entries : dict
+        Ledger key → :class:`LedgerEntry`.
+    path : pathlib.Path or None
+        The file it was loaded from.
+
+    Examples
+    --------
+    >>> ledger = Ledger()
+    >>> ledger.offer({"key": "gupta2024.theorem_1_2", "ratio": 0.3, "claim": "c", "point": {}},
+    ...              found_by="grid")
+    True
+    >>> ledger.constant("gupta2024.theorem_1_2")
+    0.3
+    """
 
     entries: dict = field(default_factory=dict)
     path: Path | None = None
 
     def get(self, key: str) -> LedgerEntry | None:
+        """The entry of ``key``, or None.
+
+        Parameters
+        ----------
+        key : str
+            A ledger key.
+
+        Returns
+        -------
+        LedgerEntry or None
+        """
         return self.entries.get(key)
 
     def constant(self, key: str) -> float:
-        """The pinned constant of ``key``; KeyError naming the key if absent."""
+        """The pinned constant of ``key``; KeyError naming the key if absent.
+
+        Parameters
+        ----------
+        key : str
+            A ledger key.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        KeyError
+            No pinned constant for ``key``.
+        """
         if key not in self.entries:
             raise KeyError(f"key: {key!r} has no pinned constant in the ledger "
                            f"({self.path}); known: {sorted(self.entries)}")
@@ -103,12 +204,43 @@ class Ledger:
 
     @staticmethod
     def kind_of(key: str) -> str:
+        """"lower" for the keys of ``LOWER_BOUND_STATEMENTS``, else "upper".
+
+        Parameters
+        ----------
+        key : str
+            A ledger key.
+
+        Returns
+        -------
+        str
+        """
         return "lower" if statement_of(key) in LOWER_BOUND_STATEMENTS else "upper"
 
     def offer(self, candidate: dict, *, found_by: str, source: str = "") -> bool:
         """Adopt ``candidate`` (``key``, ``ratio``, ``claim``, ``point``, optional ``seed``,
         ``code_version``, ``git_commit``, ``date``) if it needs a larger constant (smaller for
-        a lower bound) than the entry's, or the key is new. Returns whether it was adopted."""
+        a lower bound) than the entry's, or the key is new.
+
+        Parameters
+        ----------
+        candidate : dict
+            As above (``details["candidate"]`` of a ledger check).
+        found_by : {"grid", "hunt"}
+            Where it came from.
+        source : str
+            Provenance text (e.g. the store).
+
+        Returns
+        -------
+        bool
+            Whether it was adopted.
+
+        Raises
+        ------
+        ValueError
+            A ratio that is not finite and > 0 (or a bad ``found_by``).
+        """
         key = candidate["key"]
         ratio = float(candidate["ratio"])
         if not (math.isfinite(ratio) and ratio > 0):
@@ -127,6 +259,12 @@ class Ledger:
         return True
 
     def to_toml(self) -> str:
+        """The ledger as TOML text (entries sorted by key).
+
+        Returns
+        -------
+        str
+        """
         lines = ["# The constant ledger (claims/ledger.py): one pinned absolute constant per",
                  "# statement (per term where split). Written by `diffbounds ledger update`;",
                  "# never by `verify`. Review its diff like code.", ""]
@@ -141,7 +279,26 @@ class Ledger:
             lines.append("")
         return "\n".join(lines)
 
-    def save(self, path=None) -> Path:
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Write the ledger (atomically, after a TOML round-trip check).
+
+        Parameters
+        ----------
+        path : str, os.PathLike or None
+            Default: the path it was loaded from, else ``claims/ledger.toml``.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+
+        Raises
+        ------
+        RuntimeError
+            The TOML text does not load back to the same entries.
+        ValueError, TypeError
+            A value TOML cannot store.
+        """
         path = Path(path or self.path or LEDGER_PATH)
         text = self.to_toml()
         # Round-trip before writing: the file must load back to the same entries.
@@ -191,8 +348,22 @@ def _parse(data: dict, path) -> Ledger:
     return Ledger(entries, Path(path) if path else None)
 
 
-def load_ledger(path=None) -> Ledger:
+def load_ledger(path: str | os.PathLike | None = None) -> Ledger:
     """The ledger at ``path`` (default ``claims/ledger.toml``; an empty ledger if absent).
+
+    Parameters
+    ----------
+    path : str, os.PathLike or None
+        The ledger file.
+
+    Returns
+    -------
+    Ledger
+
+    Examples
+    --------
+    >>> load_ledger().kind_of("gupta2024.theorem_1_2")
+    'upper'
 
     Raises
     ------
@@ -214,7 +385,25 @@ def load_ledger(path=None) -> Ledger:
 
 def candidates_of_record(record: dict) -> list[dict]:
     """The ledger candidates of a claim record (``ClaimRecord.to_dict()``): one per ledger
-    check, its worst point."""
+    check, its worst point.
+
+    Parameters
+    ----------
+    record : dict
+        ``ClaimRecord.to_dict()``.
+
+    Returns
+    -------
+    list of dict
+        The candidates, for :meth:`Ledger.offer`.
+
+    Examples
+    --------
+    >>> ledger_check_dict = {"kind": "ledger", "details": {"candidate": {"key": "k", "ratio": 0.5}}}
+    >>> record = {"checks": [ledger_check_dict, {"kind": "shape", "details": {}}]}
+    >>> candidates_of_record(record)
+    [{'key': 'k', 'ratio': 0.5}]
+    """
     out = []
     for c in record.get("checks", []):
         cand = c.get("details", {}).get("candidate") if c.get("kind") == "ledger" else None

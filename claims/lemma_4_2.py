@@ -74,8 +74,34 @@ halves of the lemma need different crossovers (paper-notes §6.2)."""
 CROSSOVERS = ("tail", "sqrt2logm", "literal")
 
 
-def crossover_point(rule, m, sigma):
-    """x₀ for the Lemma 4.2 construction (see LEMMA42_DOC)."""
+def crossover_point(rule: str, m: float, sigma: float) -> float:
+    """x₀ for the Lemma 4.2 construction (see LEMMA42_DOC).
+
+    Parameters
+    ----------
+    rule : {"tail", "sqrt2logm", "literal"}
+        σ Φ̄⁻¹(1/m), σ √(2 log m), or the paper's 10 σ √(log m).
+    m : float
+        Number of samples.
+    sigma : float
+        σ.
+
+    Returns
+    -------
+    float
+        x₀.
+
+    Raises
+    ------
+    ValueError
+        An unknown rule.
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(crossover_point("sqrt2logm", math.e ** 2, 1.0), 2.0)
+    True
+    """
     if rule == "tail":
         return float(sigma * stats.norm.isf(1.0 / m))
     if rule == "sqrt2logm":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from diffbounds.claims import (
     discretization,
     discretization_dimension,
@@ -29,14 +32,59 @@ CLAIMS: dict[str, Claim] = {m.CLAIM.name: m.CLAIM for m in _MODULES}
 
 
 def get_claim(name: str) -> Claim:
+    """The registered claim ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``CLAIMS``.
+
+    Returns
+    -------
+    Claim
+
+    Raises
+    ------
+    ValueError
+        An unknown claim (the message lists the known ones).
+
+    Examples
+    --------
+    >>> get_claim("figure_1").name
+    'figure_1'
+    """
     if name not in CLAIMS:
         raise ValueError(f"claim: unknown claim {name!r}; known: {sorted(CLAIMS)}")
     return CLAIMS[name]
 
 
-def run_claims(names=None, *, quick=True, progress=print, controls=True) -> list[ClaimRecord]:
+def run_claims(names: Iterable[str] | None = None, *, quick: bool = True,
+               progress: Callable[[str], Any] | None = print,
+               controls: bool = True) -> list[ClaimRecord]:
     """Run the named claims (all by default) with their negative controls (unless
-    ``controls=False``) and return their records."""
+    ``controls=False``) and return their records.
+
+    Parameters
+    ----------
+    names : iterable of str or None
+        Keys of ``CLAIMS``; None for all.
+    quick : bool
+        The claims' quick grids (else their full grids).
+    progress : callable or None
+        Called with one line before each claim.
+    controls : bool
+        Run the negative controls.
+
+    Returns
+    -------
+    list of ClaimRecord
+        In the order run.
+
+    Raises
+    ------
+    ValueError
+        An unknown claim name.
+    """
     names = list(CLAIMS) if names is None else list(names)
     unknown = [n for n in names if n not in CLAIMS]
     if unknown:

@@ -12,6 +12,7 @@ import math
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from diffbounds import bounds
@@ -119,9 +120,29 @@ def _t_of_sigma(sigma_t):
     return -0.5 * math.log1p(-sigma_t * sigma_t)
 
 
-def sc_truth_score(y, sigma_t, shift=0.0):
+def sc_truth_score(y: ArrayLike, sigma_t: float, shift: float = 0.0) -> np.ndarray:
     """Exact score of q_t for SC_TRUTH (symmetric 2-component), at y − shift·e^{−t}:
-    s(y) = (−y + μ_t tanh(μ_t y/v_t))/v_t, μ_t = e^{−t}, v_t = 0.04e^{−2t} + σ_t²."""
+    s(y) = (−y + μ_t tanh(μ_t y/v_t))/v_t, μ_t = e^{−t}, v_t = 0.04e^{−2t} + σ_t².
+
+    Parameters
+    ----------
+    y : array_like
+        Points, any shape.
+    sigma_t : float
+        σ_t in (0, 1), which fixes t.
+    shift : float
+        Shift of the means (a wrong score for shift ≠ 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The score, the shape of ``y``.
+
+    Examples
+    --------
+    >>> float(sc_truth_score(0.0, 0.5)[()])  # the law is symmetric: the score vanishes at 0
+    0.0
+    """
     t = _t_of_sigma(sigma_t)
     mu, v = math.exp(-t), 0.04 * math.exp(-2 * t) + sigma_t**2
     y = np.asarray(y, float) - shift * mu
@@ -139,9 +160,30 @@ def _quadrature(sigma_t, cells=20_000):
     return 0.5 * (edges[1:] + edges[:-1]), mass
 
 
-def weighted_quantile_error(err, mass, delta):
+def weighted_quantile_error(err: ArrayLike, mass: np.ndarray, delta: float) -> float:
     """D^δ of |err| under cell masses: the smallest ε with mass{|err| ≥ ε} ≤ δ (upper
-    quantile, paper eq. (6)), read off the cells sorted by |err|."""
+    quantile, paper eq. (6)), read off the cells sorted by |err|.
+
+    Parameters
+    ----------
+    err : array_like
+        The error per cell, shape (n,).
+    mass : numpy.ndarray
+        The mass of each cell, shape (n,).
+    delta : float
+        δ.
+
+    Returns
+    -------
+    float
+        D^δ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_quantile_error([3.0, 1.0, 2.0], np.array([0.1, 0.6, 0.3]), 0.2)
+    2.0
+    """
     a = np.abs(np.asarray(err, float))
     order = np.argsort(-a)
     cum = np.cumsum(mass[order])
@@ -359,12 +401,29 @@ def _finite_class_errors_all(sigma_t, theta_offset):
     return np.sort(sigma_t * vals, axis=0).T
 
 
-def finite_effective_eps(eps, delta_score, sigma_t, theta_offset=0.0):
+def finite_effective_eps(eps: float, delta_score: float, sigma_t: float,
+                         theta_offset: float = 0.0) -> float:
     """The finite class's resolution of ε: the largest σ_t·D^δ of a class member that is ≤ ε.
 
     Success (D^δ(ŝ) ≤ ε/σ_t) depends on ε only through the set of admissible class members,
     so m*(ε) = m*(ε_eff) exactly and m* is a staircase in ε; its rate in ε is read against
     ε_eff. 0 when only the truth (D^δ = 0) is admissible: below the class's resolution.
+
+    Parameters
+    ----------
+    eps : float
+        ε.
+    delta_score : float
+        δ of the score's quantile error.
+    sigma_t : float
+        σ_t of the training time.
+    theta_offset : float
+        Offset of the finite class's grid.
+
+    Returns
+    -------
+    float
+        ε_eff; NaN when no member (not even the truth) is admissible.
     """
     errs = _finite_class_errors(float(sigma_t), float(theta_offset), float(delta_score))
     k = int(np.searchsorted(errs, float(eps), side="right"))

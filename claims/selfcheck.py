@@ -7,7 +7,9 @@ or an exact identity — and returns a record with the measured discrepancy and 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -18,6 +20,24 @@ from diffbounds.simulators.oracles import gaussian_chain_moments
 
 @dataclass
 class CheckResult:
+    """One self-check's outcome.
+
+    Attributes
+    ----------
+    name : str
+        The check's key in ``CHECKS``.
+    oracle : str
+        What it is compared with.
+    measured : float
+        The measured discrepancy (a p-value for "rng_ks").
+    tolerance : float
+        Its limit (a lower limit for "rng_ks", an upper one otherwise).
+    holds : bool
+        Whether the measurement is within the tolerance.
+    seconds : float
+        Wall time.
+    """
+
     name: str
     oracle: str
     measured: float
@@ -25,7 +45,13 @@ class CheckResult:
     holds: bool
     seconds: float = 0.0
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict.
+
+        Returns
+        -------
+        dict
+        """
         return asdict(self)
 
 
@@ -34,8 +60,14 @@ def _standard_mixture():
     return GaussianMixture(np.full(4, 0.25), 3.0 * r.standard_normal((4, 3)), np.full(4, 0.25))
 
 
-def check_score_fd():
-    """Score equals the central finite-difference gradient of log_prob (q_t at t = 0.3)."""
+def check_score_fd() -> tuple[str, str, float, float]:
+    """Score equals the central finite-difference gradient of log_prob (q_t at t = 0.3).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     q = _standard_mixture().at(0.3)
     x = np.random.default_rng(1).normal(scale=2.0, size=(50, q.dim))
     h = 1e-5
@@ -45,8 +77,14 @@ def check_score_fd():
     return "score = grad log_prob", "central finite differences (h=1e-5)", err, 1e-6
 
 
-def check_single_component():
-    """A one-component mixture's score is the Gaussian score −Σ⁻¹(x − μ)."""
+def check_single_component() -> tuple[str, str, float, float]:
+    """A one-component mixture's score is the Gaussian score −Σ⁻¹(x − μ).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     cov = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, 0.3], [0.0, 0.3, 0.5]])
     mu = np.array([1.0, -2.0, 0.5])
     g = GaussianMixture([1.0], mu[None], cov[None])
@@ -55,15 +93,27 @@ def check_single_component():
     return "1-component score", "closed form -inv(S)(x-mu)", err, 1e-12
 
 
-def check_rng_ks():
-    """Counter-based normals are N(0, 1): KS p-value of 200000 draws (fixed seed)."""
+def check_rng_ks() -> tuple[str, str, float, float]:
+    """Counter-based normals are N(0, 1): KS p-value of 200000 draws (fixed seed).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, the KS p-value and its lower limit.
+    """
     z = rng.normals(0, 25000, 3, 8).ravel()
     p = stats.kstest(z, "norm").pvalue
     return "rng ~ N(0,1)", "Kolmogorov-Smirnov p-value >= 1e-3", p, 1e-3
 
 
-def check_gaussian_recursion():
-    """Sampler output moments for a Gaussian target equal the linear recursion's (cpu backend)."""
+def check_gaussian_recursion() -> tuple[str, str, float, float]:
+    """Sampler output moments for a Gaussian target equal the linear recursion's (cpu backend).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mu = np.array([1.0, -1.0])
     cov = np.array([[1.5, 0.4], [0.4, 0.6]])
     times = schedule.exponential(4.0, 1e-2, 40)
@@ -78,8 +128,14 @@ def check_gaussian_recursion():
             float(max(z_mean.max(), z_cov.max())), 5.0)
 
 
-def check_cross_backend():
-    """numpy and Numba CPU backends agree (same seed) to 1e-10 in float64."""
+def check_cross_backend() -> tuple[str, str, float, float]:
+    """numpy and Numba CPU backends agree (same seed) to 1e-10 in float64.
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mix = _standard_mixture()
     times = schedule.exponential(5.0, 1e-3, 30)
     a = sample(mix, 300, times, seed=4, backend="numpy")
@@ -87,8 +143,14 @@ def check_cross_backend():
     return "numpy == cpu", "max |difference|, float64", float(np.max(np.abs(a - b))), 1e-10
 
 
-def check_batch_invariance():
-    """Particle i's path depends only on (seed, i): the first 50 of 200 equal a run of 50."""
+def check_batch_invariance() -> tuple[str, str, float, float]:
+    """Particle i's path depends only on (seed, i): the first 50 of 200 equal a run of 50.
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mix = _standard_mixture()
     times = schedule.exponential(5.0, 1e-3, 20)
     a = sample(mix, 200, times, seed=5)[:50]
@@ -96,8 +158,14 @@ def check_batch_invariance():
     return "batch-size invariance", "exact equality", float(np.max(np.abs(a - b))), 0.0
 
 
-def check_float32():
-    """float32 agrees with float64 within float32 round-off (relative to the sample scale)."""
+def check_float32() -> tuple[str, str, float, float]:
+    """float32 agrees with float64 within float32 round-off (relative to the sample scale).
+
+    Returns
+    -------
+    (str, str, float, float)
+        Label, oracle, measured discrepancy and tolerance.
+    """
     mix = _standard_mixture()
     times = schedule.exponential(5.0, 1e-3, 30)
     a = sample(mix, 300, times, seed=6, dtype="float64")
@@ -117,8 +185,34 @@ CHECKS = {
 }
 
 
-def run_checks(only=None, progress=None) -> list[CheckResult]:
-    """Run the self-checks ``only`` (default: all); ``progress(message)`` is called before each."""
+def run_checks(only: Iterable[str] | None = None,
+               progress: Callable[[str], Any] | None = None) -> list[CheckResult]:
+    """Run the self-checks ``only`` (default: all); ``progress(message)`` is called before each.
+
+    Each check of ``CHECKS`` returns (label, oracle, measured, tolerance).
+
+    Parameters
+    ----------
+    only : iterable of str or None
+        Keys of ``CHECKS``; None for all.
+    progress : callable or None
+        Called with one line before each check.
+
+    Returns
+    -------
+    list of CheckResult
+        In the order run.
+
+    Raises
+    ------
+    ValueError
+        An unknown check name.
+
+    Examples
+    --------
+    >>> [r.holds for r in run_checks(only=["single_component", "rng_ks"])]
+    [True, True]
+    """
     names = list(CHECKS) if only is None else list(only)
     unknown = [n for n in names if n not in CHECKS]
     if unknown:

@@ -10,6 +10,7 @@ import functools
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds import bounds
 from diffbounds.claims._claim import Claim, Control, integer, positive, probability
@@ -60,7 +61,23 @@ bound. Control: B.7 evaluated with d = 1 (a dimension-free step count): its d-ex
 exceeded and it needs a constant far above C[B.7] at large d."""
 
 
-def ladder(j):
+def ladder(j: int) -> int:
+    """The j-th step count of the ladder: round(N_MIN · 2^(j / LADDER_PER_OCTAVE)).
+
+    Parameters
+    ----------
+    j : int
+        Rung, >= 0.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> ladder(0) == N_MIN
+    True
+    """
     return int(round(N_MIN * 2.0 ** (j / LADDER_PER_OCTAVE)))
 
 
@@ -70,13 +87,15 @@ def _tv_at(d, N, spacing):
     return product_law(d, N=N, T=T_HORIZON, t_stop=T_STOP, spacing=spacing).tv(target)
 
 
-def smallest_steps(d, target_tv, spacing):
+def smallest_steps(d: int, target_tv: float, spacing: float) -> tuple[int, int, float, float]:
     """Smallest ladder N whose exact TV(p̂_N, q_{t_stop}) is ≤ ``target_tv`` (bisection).
 
     Parameters
     ----------
-    d : int ≥ 1
-    target_tv : float in (0, 1)
+    d : int
+        Dimension, >= 1.
+    target_tv : float
+        The TV to reach, in (0, 1).
     spacing : float
         Lattice spacing of the 1-D factor.
 
@@ -133,8 +152,23 @@ def _grid(quick):
     return [dict(p, spacing=spacing) for p in pts]
 
 
-def b7_steps(d, target_tv, *, bound_d=None):
-    """Theorem B.7's N with δ = 0, γ = t_stop (module docstring); ``bound_d`` overrides d."""
+def b7_steps(d: ArrayLike, target_tv: ArrayLike, *, bound_d: int | None = None) -> np.ndarray:
+    """Theorem B.7's N with δ = 0, γ = t_stop (module docstring); ``bound_d`` overrides d.
+
+    Parameters
+    ----------
+    d : array_like
+        Dimensions, shape (n,).
+    target_tv : array_like
+        ε per point, shape (n,).
+    bound_d : int or None
+        Evaluate the bound at this d instead (a control).
+
+    Returns
+    -------
+    numpy.ndarray
+        N (constant 1), float, shape (n,).
+    """
     d = np.asarray(d, float)
     dd = d if bound_d is None else np.full_like(d, float(bound_d))
     m2 = np.array([m2_of(int(k)) for k in dd])

@@ -51,8 +51,15 @@ import io
 import json
 import os
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import pandas
+
+    from diffbounds.claims.verdict import ClaimRecord
 
 SCHEMA_VERSION = 1
 
@@ -203,9 +210,42 @@ class ResultStore:
     ``readonly=True`` opens an existing store for reading only (no write access needed; any
     write raises ``StoreError``). A path that cannot be created, opened or written raises
     ``StoreError("store: ...")`` (a ``ValueError``); so does any later SQLite failure.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The SQLite file.
+    create : bool
+        Create the file (and its folders) when missing.
+    readonly : bool
+        Open an existing store for reading only.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path.
+    StoreError
+        The path is a directory, missing (without ``create``, or ``readonly``), damaged, of
+        another schema version, or cannot be opened.
+    ValueError
+        The folder cannot be created or the file is not writable.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "results.sqlite")
+    >>> with ResultStore(path) as store:
+    ...     store.record_sweep("demo", None, "", "v0", [("k1", "figure_1", {"m": 10})])
+    ...     store.write_result(key="k1", sweep="demo", claim="figure_1", params={"m": 10},
+    ...                        measured={"x": 1.5}, wall_time=0.1, versions={}, git_commit=None,
+    ...                        host="h", status="ok", traceback=None, code_version="v0")
+    ...     store.results("figure_1")
+    True
+    ([{'m': 10}], [{'x': 1.5}])
     """
 
-    def __init__(self, path, *, create: bool = True, readonly: bool = False):
+    def __init__(self, path: str | os.PathLike, *, create: bool = True,
+                 readonly: bool = False) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"store: path must be a str or os.PathLike, got {type(path).__name__}")
         self.path = Path(path)
@@ -323,35 +363,77 @@ class ResultStore:
 
         return _Tx()
 
-    def close(self):
+    def close(self) -> None:
+        """Close the connection."""
         self._con.close()
 
-    def __enter__(self):
+    def __enter__(self) -> ResultStore:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         self.close()
         return False
 
     def integrity_check(self) -> str:
-        """``PRAGMA integrity_check``: ``'ok'`` for a sound database."""
+        """``PRAGMA integrity_check``: ``'ok'`` for a sound database.
+
+        Returns
+        -------
+        str
+            ``'ok'``, or SQLite's description of the damage.
+        """
         return self._con.execute("PRAGMA integrity_check").fetchone()[0]
 
     def quick_check(self, what: str = "check") -> None:
-        """Raise ``StoreError`` unless ``PRAGMA quick_check`` finds the file sound."""
+        """Raise ``StoreError`` unless ``PRAGMA quick_check`` finds the file sound.
+
+        Parameters
+        ----------
+        what : str
+            What was being done (for the message of a failing SQLite call).
+
+        Raises
+        ------
+        StoreError
+            The file is damaged or cannot be read.
+        """
         res = self._con.execute("PRAGMA quick_check", what=what).fetchone()[0]
         if res != "ok":
             raise StoreError(f"store: {str(self.path)!r} is damaged (sqlite quick_check: "
                              f"{res}); {_advice(ValueError('malformed'))}")
 
     # ------------------------------------------------------------------ writing (client only)
-    def record_sweep(self, name, path, source, code_version, tasks, *, replace: bool = False):
+    def record_sweep(self, name: str, path: str | os.PathLike | None, source: str | None,
+                     code_version: str, tasks: Sequence[tuple[str, str, dict]], *,
+                     replace: bool = False) -> None:
         """Record a sweep's grid: ``tasks`` is a list of (key, claim, params) in grid order.
 
         A sweep of that name already stored with the same grid (same claims and points in the
         same order; keys may differ by code version) is updated. A different grid raises
         ``SweepConflictError`` naming both, unless ``replace`` is True: then the grid is
         replaced and the sweep's stored verdicts are dropped (one transaction).
+
+        Parameters
+        ----------
+        name : str
+            The sweep's name.
+        path : str, os.PathLike or None
+            Its TOML file, if any.
+        source : str or None
+            The TOML text.
+        code_version : str
+            The code version the grid was built with.
+        tasks : sequence of (str, str, dict)
+            (key, claim, params) in grid order.
+        replace : bool
+            Replace a different stored grid (see above).
+
+        Raises
+        ------
+        SweepConflictError
+            A different grid is stored under ``name`` and ``replace`` is False.
+        StoreError
+            A SQLite failure (or a read-only store).
         """
         with self._transaction():
             old = [(c, p) for c, p in self._con.execute(
@@ -378,11 +460,50 @@ class ResultStore:
                 (name, None if path is None else str(path), source, code_version, len(tasks),
                  _now()))
 
-    def write_result(self, *, key, sweep, claim, params, measured, wall_time, versions,
-                     git_commit, host, status, traceback, code_version, grid_index=None) -> bool:
+    def write_result(self, *, key: str, sweep: str | None, claim: str, params: dict,
+                     measured: dict | None, wall_time: float, versions: dict,
+                     git_commit: str | None, host: str, status: str, traceback: str | None,
+                     code_version: str, grid_index: int | None = None) -> bool:
         """Write one finished task in its own transaction; True when a row was written.
 
         An existing ``ok`` row is never overwritten; a ``failed`` row is replaced.
+
+        Parameters
+        ----------
+        key : str
+            The task key (``sweep.task_key``).
+        sweep, claim : str
+            The sweep (or None) and the claim.
+        params, measured : dict
+            The point and the measurement (None for a failed task).
+        wall_time : float
+            Seconds.
+        versions : dict
+            Package versions.
+        git_commit : str or None
+            The commit, if known.
+        host : str
+            The worker's host name.
+        status : {"ok", "failed"}
+            The task's status.
+        traceback : str or None
+            The failure's traceback.
+        code_version : str
+            The code version.
+        grid_index : int or None
+            Position in the sweep's grid.
+
+        Returns
+        -------
+        bool
+            Whether a row was written.
+
+        Raises
+        ------
+        ValueError
+            An unknown ``status``.
+        StoreError
+            A SQLite failure.
         """
         if status not in ("ok", "failed"):
             raise ValueError(f"status: must be 'ok' or 'failed', got {status!r}")
@@ -402,10 +523,27 @@ class ResultStore:
                  git_commit, host, status, traceback, _now(), code_version, grid_index))
             return cur.rowcount > 0
 
-    def write_verdict(self, sweep, claim, *, record=None, error=None, n_points, code_version,
-                      keys=()):
+    def write_verdict(self, sweep: str, claim: str, *, record: ClaimRecord | None = None,
+                      error: str | None = None, n_points: int, code_version: str,
+                      keys: Sequence[str] = ()) -> None:
         """Save a claim-level verdict (``ClaimRecord`` or an error text), replacing any older
-        one for (sweep, claim); with a record, set each task's ``predicted`` from it."""
+        one for (sweep, claim); with a record, set each task's ``predicted`` from it.
+
+        Parameters
+        ----------
+        sweep, claim : str
+            Which verdict.
+        record : ClaimRecord or None
+            The verdict.
+        error : str or None
+            Why no verdict could be reached.
+        n_points : int
+            Points the verdict is based on.
+        code_version : str
+            The code version.
+        keys : sequence of str
+            Task keys in the order of the record's per-point ``predicted``.
+        """
         rec = None if record is None else record.to_dict()
         with self._transaction():
             self._con.execute(
@@ -424,26 +562,62 @@ class ResultStore:
                         [(_dumps({"value": p, "ratio": r}), k)
                          for k, p, r in zip(keys, pred, ratios, strict=True)])
 
-    def delete_verdict(self, sweep, claim):
+    def delete_verdict(self, sweep: str, claim: str) -> None:
+        """Delete the stored verdict of (sweep, claim), if any.
+
+        Parameters
+        ----------
+        sweep, claim : str
+            Which verdict.
+        """
         with self._transaction():
             self._con.execute("DELETE FROM verdicts WHERE sweep = ? AND claim = ?",
                               (sweep, claim))
 
     # ------------------------------------------------------------------ reading
     def finished_keys(self) -> set[str]:
-        """Keys of the tasks finished with status ``ok`` (failed tasks are not finished)."""
+        """Keys of the tasks finished with status ``ok`` (failed tasks are not finished).
+
+        Returns
+        -------
+        set of str
+        """
         return {k for (k,) in self._con.execute("SELECT key FROM results WHERE status = 'ok'")}
 
     def failed_keys(self) -> set[str]:
+        """Keys of the tasks whose last run failed.
+
+        Returns
+        -------
+        set of str
+        """
         return {k for (k,) in self._con.execute(
             "SELECT key FROM results WHERE status = 'failed'")}
 
-    def rows(self, claim=None, sweep=None, status="ok") -> list[dict]:
+    def rows(self, claim: str | None = None, sweep: str | None = None,
+             status: str | None = "ok") -> list[dict]:
         """Result rows as dicts (keys ``ROW_FIELDS``; JSON columns decoded).
 
         ``claim``/``sweep`` filter (``sweep`` selects the tasks of that sweep's last grid, in
         grid order; otherwise rows come in the order first written); ``status`` is 'ok',
         'failed' or None for both.
+
+        Parameters
+        ----------
+        claim, sweep : str or None
+            Filters.
+        status : {"ok", "failed", None}
+            Row status to keep.
+
+        Returns
+        -------
+        list of dict
+            One dict per row.
+
+        Raises
+        ------
+        ValueError
+            A bad ``status``.
         """
         if status not in ("ok", "failed", None):
             raise ValueError(f"status: must be 'ok', 'failed' or None, got {status!r}")
@@ -473,13 +647,25 @@ class ResultStore:
             out.append(row)
         return out
 
-    def results(self, claim, sweep=None):
+    def results(self, claim: str, sweep: str | None = None) -> tuple[list[dict], list[Any]]:
         """``(points, measured)`` of the ok rows of ``claim``, ready for
         ``get_claim(claim).verdict(points, rows)``.
 
         With ``sweep``: that sweep's points in grid order. Without: every distinct point ever
         stored for the claim, in the order first written, each with its most recently finished
         row (rows of other code versions included).
+
+        Parameters
+        ----------
+        claim : str
+            The claim.
+        sweep : str or None
+            See above.
+
+        Returns
+        -------
+        (list of dict, list)
+            The points and their measurements.
         """
         if sweep is not None:
             rows = self.rows(claim=claim, sweep=sweep)
@@ -495,19 +681,48 @@ class ResultStore:
             rows = [latest[p] for p in order]
         return [r["params"] for r in rows], [r["measured"] for r in rows]
 
-    def sweep_tasks(self, sweep) -> list[tuple[str, str, dict]]:
-        """The last recorded grid of ``sweep``: (key, claim, params) in grid order."""
+    def sweep_tasks(self, sweep: str) -> list[tuple[str, str, dict]]:
+        """The last recorded grid of ``sweep``: (key, claim, params) in grid order.
+
+        Parameters
+        ----------
+        sweep : str
+            The sweep's name.
+
+        Returns
+        -------
+        list of (str, str, dict)
+            Empty for an unknown sweep.
+        """
         return [(k, c, json.loads(p)) for k, c, p in self._con.execute(
             "SELECT key, claim, params FROM sweep_tasks WHERE sweep = ? ORDER BY idx", (sweep,))]
 
     def sweeps(self) -> list[dict]:
+        """The recorded sweeps: name, path, code_version, n_tasks, updated_at.
+
+        Returns
+        -------
+        list of dict
+            By name.
+        """
         cols = ("name", "path", "code_version", "n_tasks", "updated_at")
         return [dict(zip(cols, v, strict=True)) for v in self._con.execute(
             f"SELECT {', '.join(cols)} FROM sweeps ORDER BY name")]
 
-    def verdicts(self, claim=None, sweep=None) -> list[dict]:
+    def verdicts(self, claim: str | None = None, sweep: str | None = None) -> list[dict]:
         """Stored claim-level verdicts: dicts with sweep, claim, record (``ClaimRecord.to_dict()``
-        or None), holds (bool or None), error, n_points, code_version, computed_at."""
+        or None), holds (bool or None), error, n_points, code_version, computed_at.
+
+        Parameters
+        ----------
+        claim, sweep : str or None
+            Filters.
+
+        Returns
+        -------
+        list of dict
+            By sweep, then claim.
+        """
         cols = ("sweep", "claim", "record", "holds", "error", "n_points", "code_version",
                 "computed_at")
         where, args = [], []
@@ -529,7 +744,13 @@ class ResultStore:
         return out
 
     def status(self) -> list[dict]:
-        """Per (sweep, claim): tasks in its grid, ok, failed, pending, and the verdict."""
+        """Per (sweep, claim): tasks in its grid, ok, failed, pending, and the verdict.
+
+        Returns
+        -------
+        list of dict
+            Keys sweep, claim, tasks, ok, failed, pending, holds, state, verdict_error.
+        """
         out = []
         for sweep, claim, n, ok, failed in self._con.execute(
                 "SELECT s.sweep, s.claim, COUNT(*), SUM(r.status = 'ok'), "
@@ -544,7 +765,9 @@ class ResultStore:
         return out
 
     # ------------------------------------------------------------------ export
-    def export(self, fmt, dest=None, *, claim=None, sweep=None, status="ok"):
+    def export(self, fmt: str, dest: str | os.PathLike | None = None, *,
+               claim: str | None = None, sweep: str | None = None,
+               status: str | None = "ok") -> str | None:
         """Write the rows in ``fmt`` ('csv', 'json' or 'parquet') to ``dest`` (a path; for csv
         and json also None, which returns the text).
 
@@ -552,6 +775,25 @@ class ResultStore:
         ``versions``/``predicted``, and flattened ``params.NAME``/``measured.NAME`` columns
         (floats written with ``repr``, so ``float(cell)`` restores them exactly; empty cell =
         missing). parquet: the csv table via pandas + pyarrow (an error names them if missing).
+
+        Parameters
+        ----------
+        fmt : {"csv", "json", "parquet"}
+            The format.
+        dest : str, os.PathLike or None
+            The output file; None returns the text (csv, json).
+        claim, sweep, status
+            Filters, as :meth:`rows`.
+
+        Returns
+        -------
+        str or None
+            The text when ``dest`` is None, else None.
+
+        Raises
+        ------
+        ValueError
+            An unknown format or status, parquet without pandas/pyarrow or without ``dest``.
         """
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f"format: must be one of {EXPORT_FORMATS}, got {fmt!r}")
@@ -579,7 +821,8 @@ class ResultStore:
         pd.DataFrame(table, columns=header).to_parquet(dest, index=False)
         return None
 
-    def to_dataframe(self, *, claim=None, sweep=None, status="ok"):
+    def to_dataframe(self, *, claim: str | None = None, sweep: str | None = None,
+                     status: str | None = "ok") -> pandas.DataFrame:
         """The rows as a ``pandas.DataFrame``: the table of ``export('csv')`` with typed cells.
 
         One row per stored task; columns are the scalar fields of ``ROW_FIELDS``, JSON text
@@ -621,8 +864,27 @@ def _write_text(text, dest):
     return None
 
 
-def flatten_rows(rows):
-    """(header, table) of rows with ``params.*``/``measured.*`` flattened (csv, parquet)."""
+def flatten_rows(rows: Sequence[dict]) -> tuple[list[str], list[list[Any]]]:
+    """(header, table) of rows with ``params.*``/``measured.*`` flattened (csv, parquet).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows of :meth:`ResultStore.rows`.
+
+    Returns
+    -------
+    (list of str, list of list)
+        The column names and one list of cells per row (lists and dicts as JSON text).
+
+    Examples
+    --------
+    >>> row = dict.fromkeys(ROW_FIELDS)
+    >>> row.update(params={"m": 10}, measured={"x": [1.0, 2.0]})
+    >>> header, table = flatten_rows([row])
+    >>> header[-2:], table[0][-2:]
+    (['params.m', 'measured.x'], [10, '[1.0,2.0]'])
+    """
     scalar = [f for f in ROW_FIELDS if f not in ("params", "measured")]
     pnames, mnames = [], []
     for r in rows:

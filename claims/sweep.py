@@ -62,6 +62,7 @@ import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 _ROOT = Path(__file__).resolve().parent.parent
 _SOURCE_PACKAGES = ("claims", "simulators", "bounds")
@@ -107,13 +108,24 @@ def source_hash() -> str:
 def code_version() -> str:
     """``"<diffbounds version>+src.<source hash>"`` (module docstring), or the value of the
     environment variable ``DIFFBOUNDS_CODE_VERSION`` when set (a pin: tests use it to stay
-    independent of concurrent source edits; workers inherit it)."""
+    independent of concurrent source edits; workers inherit it).
+
+    Returns
+    -------
+    str
+    """
     pinned = os.environ.get("DIFFBOUNDS_CODE_VERSION")
     return pinned if pinned else f"{package_version()}+src.{source_hash()}"
 
 
 def git_commit() -> str | None:
-    """The checkout's HEAD commit, or None outside a git checkout."""
+    """The checkout's HEAD commit, or None outside a git checkout.
+
+    Returns
+    -------
+    str or None
+        40 hexadecimal digits.
+    """
     try:
         out = subprocess.run(["git", "-C", str(_ROOT), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=10)
@@ -124,11 +136,12 @@ def git_commit() -> str | None:
 
 
 @lru_cache(maxsize=1)
-def versions() -> dict:
+def versions() -> dict[str, str | None]:
     """Python and package versions of this process (stored with every row)."""
     from importlib import metadata
 
-    out = {"python": platform.python_version(), "diffbounds": package_version()}
+    out: dict[str, str | None] = {"python": platform.python_version(),
+                                  "diffbounds": package_version()}
     for dist in ("numpy", "scipy", "sympy", "numba", "pot"):
         try:
             out[dist] = metadata.version(dist)
@@ -138,7 +151,28 @@ def versions() -> dict:
 
 
 def task_key(claim: str, point: dict, code: str | None = None) -> str:
-    """sha256 of canonical JSON {claim, point, code_version} (point completed by the caller)."""
+    """sha256 of canonical JSON {claim, point, code_version} (point completed by the caller).
+
+    Parameters
+    ----------
+    claim : str
+        The claim's name.
+    point : dict
+        The completed point (every parameter).
+    code : str or None
+        The code version; None for this process's ``code_version()``.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> key = task_key("figure_1", {"m": 10}, code="v0")
+    >>> len(key), key == task_key("figure_1", {"m": 10}, code="v1")
+    (64, False)
+    """
     blob = json.dumps({"claim": claim, "point": point,
                        "code_version": code_version() if code is None else code},
                       sort_keys=True, separators=(",", ":"))
@@ -148,7 +182,19 @@ def task_key(claim: str, point: dict, code: str | None = None) -> str:
 # ---------------------------------------------------------------------------- sweep files
 @dataclass(frozen=True)
 class Task:
-    """One grid point of a sweep: ``index`` in the sweep's grid, completed ``point``, ``key``."""
+    """One grid point of a sweep: ``index`` in the sweep's grid, completed ``point``, ``key``.
+
+    Attributes
+    ----------
+    index : int
+        Position in the sweep's grid.
+    claim : str
+        The claim.
+    point : dict
+        The completed point.
+    key : str
+        Its :func:`task_key`.
+    """
 
     index: int
     claim: str
@@ -158,7 +204,23 @@ class Task:
 
 @dataclass
 class Sweep:
-    """A loaded sweep file: its ``name``, ``tasks`` in grid order, and provenance."""
+    """A loaded sweep file: its ``name``, ``tasks`` in grid order, and provenance.
+
+    Attributes
+    ----------
+    name : str
+        The sweep's name.
+    tasks : list of Task
+        In grid order, without duplicates.
+    path : str or None
+        The file it was read from.
+    source : str or None
+        The TOML text.
+    description : str
+        The file's description.
+    code_version : str
+        The code version of the task keys.
+    """
 
     name: str
     tasks: list[Task]
@@ -169,6 +231,7 @@ class Sweep:
 
     @property
     def claims(self) -> list[str]:
+        """The claims of the tasks, in order of first appearance."""
         return list(dict.fromkeys(t.claim for t in self.tasks))
 
 
@@ -201,6 +264,7 @@ def _block_points(block, claim, where) -> list[dict]:
             not all(isinstance(p, dict) for p in explicit):
         raise ValueError(f"{where}: points must be a non-empty list of tables")
     preset = block.get("preset")
+    presets: list[dict[str, Any]]
     if preset is None:
         presets = [{}]
     elif preset in ("quick", "full"):
@@ -211,7 +275,7 @@ def _block_points(block, claim, where) -> list[dict]:
                for combo in itertools.product(*grid.values())]
     points = []
     for p, g, pre in itertools.product(explicit, product, presets):
-        point = {}
+        point: dict[str, Any] = {}
         for part in (pre, p, g, fixed):
             twice = sorted(set(point) & set(part))
             if twice and part is not pre:
@@ -246,9 +310,41 @@ def _block_points(block, claim, where) -> list[dict]:
     return out
 
 
-def parse_sweep(text: str, *, name: str | None = None, path=None) -> Sweep:
+def parse_sweep(text: str, *, name: str | None = None,
+                path: str | os.PathLike | None = None) -> Sweep:
     """A ``Sweep`` from TOML text (module docstring). Errors name ``path`` and, for malformed
-    TOML, the line."""
+    TOML, the line.
+
+    Parameters
+    ----------
+    text : str
+        The TOML text.
+    name : str or None
+        The sweep's name when the text has none.
+    path : str, os.PathLike or None
+        Where the text came from (for messages and provenance).
+
+    Returns
+    -------
+    Sweep
+
+    Raises
+    ------
+    ValueError
+        Malformed TOML, unknown keys, an unknown claim, or a point outside the claim's
+        declared parameters.
+
+    Examples
+    --------
+    >>> text = '''
+    ... name = "demo"
+    ... [[task]]
+    ... claim = "figure_1"
+    ... '''
+    >>> sweep = parse_sweep(text)
+    >>> sweep.name, sweep.claims
+    ('demo', ['figure_1'])
+    """
     from diffbounds.claims.registry import get_claim
 
     label = "<sweep>" if path is None else str(path)
@@ -267,7 +363,8 @@ def parse_sweep(text: str, *, name: str | None = None, path=None) -> Sweep:
     if not blocks or not all(isinstance(b, dict) for b in blocks):
         raise ValueError(f"{label}: needs at least one [[task]] table")
     code = code_version()
-    tasks, seen = [], set()
+    tasks: list[Task] = []
+    seen: set[str] = set()
     for i, block in enumerate(blocks):
         where = f"{label}: [[task]] #{i + 1}"
         bad = sorted(set(block) - _BLOCK_KEYS)
@@ -289,8 +386,25 @@ def parse_sweep(text: str, *, name: str | None = None, path=None) -> Sweep:
                  str(doc.get("description", "")), code)
 
 
-def load_sweep(path) -> Sweep:
-    """Read and validate a sweep file (``ValueError`` naming the file on any problem)."""
+def load_sweep(path: str | os.PathLike) -> Sweep:
+    """Read and validate a sweep file (``ValueError`` naming the file on any problem).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The TOML file.
+
+    Returns
+    -------
+    Sweep
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path.
+    ValueError
+        The file cannot be read or is not a valid sweep.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path: must be a str or os.PathLike, got {type(path).__name__}")
     p = Path(path)
@@ -314,11 +428,26 @@ def _plain(v):
 
 
 def execute_task(claim: str, point: dict) -> dict:
-    """Run one task (on a worker): measure and report; never raises for a failing measure."""
+    """Run one task (on a worker): measure and report; never raises for a failing measure.
+
+    Parameters
+    ----------
+    claim : str
+        The claim's name.
+    point : dict
+        Keyword arguments of its ``measure``.
+
+    Returns
+    -------
+    dict
+        host, versions, code_version, status ("ok" or "failed"), measured (plain Python, or
+        None), traceback (or None) and wall_time (s).
+    """
     from diffbounds.claims.registry import get_claim
 
     t0 = time.perf_counter()
-    out = dict(host=socket.gethostname(), versions=versions(), code_version=code_version())
+    out: dict[str, Any] = dict(host=socket.gethostname(), versions=versions(),
+                               code_version=code_version())
     try:
         measured = _plain(get_claim(claim).measure(**point))
         if not isinstance(measured, dict):
@@ -335,7 +464,21 @@ def execute_task(claim: str, point: dict) -> dict:
 class SweepSummary:
     """What ``run_sweep`` did. ``verdicts`` maps claim → its state ("holds", "fails",
     "inconclusive"), or None when not computed (failed or missing tasks), or the error text
-    of a verdict that raised."""
+    of a verdict that raised.
+
+    Attributes
+    ----------
+    name, store : str
+        The sweep and the store path.
+    total, skipped, computed, ok, failed : int
+        Task counts (skipped: already in the store).
+    seconds : float
+        Wall time.
+    executor : str
+        Where the tasks ran.
+    verdicts : dict
+        See above.
+    """
 
     name: str
     store: str
@@ -349,6 +492,12 @@ class SweepSummary:
     verdicts: dict = field(default_factory=dict)
 
     def line(self) -> str:
+        """One line for the terminal.
+
+        Returns
+        -------
+        str
+        """
         v = ", ".join(f"{c}: {h.upper() if h in ('fails', 'inconclusive') else h}"
                       for c, h in self.verdicts.items())
         return (f"sweep {self.name}: {self.total} tasks, {self.skipped} already done, "
@@ -518,7 +667,8 @@ def _dask_runs(tasks, client):
             ac.add(submit(queue.pop()))
 
 
-def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True,
+def run_sweep(sweep: Sweep | str | os.PathLike, store_path: str | os.PathLike, *,
+              workers: int | None = None, dask: str | None = None, progress: bool = True,
               replace: bool = False) -> SweepSummary:
     """Run ``sweep`` (a ``Sweep`` or a path to its TOML) into the store at ``store_path``.
 
@@ -533,6 +683,34 @@ def run_sweep(sweep, store_path, *, workers=None, dask=None, progress=True,
     ``claims.store.StoreError`` (one line; the interrupted write is rolled back). A
     ``KeyboardInterrupt`` stops the workers and propagates; every task finished before it is
     stored.
+
+    Parameters
+    ----------
+    sweep : Sweep, str or os.PathLike
+        See above.
+    store_path : str or os.PathLike
+        The result store.
+    workers : int or None
+        See above.
+    dask : str or None
+        See above.
+    progress : bool
+        See above.
+    replace : bool
+        See above.
+
+    Returns
+    -------
+    SweepSummary
+
+    Raises
+    ------
+    TypeError, ValueError
+        A bad sweep, worker count or dask specification.
+    SweepConflictError
+        A different grid is stored under the sweep's name and ``replace`` is False.
+    StoreError
+        A store failure.
     """
     from diffbounds.claims.registry import get_claim
     from diffbounds.claims.store import ResultStore

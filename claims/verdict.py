@@ -55,10 +55,16 @@ Legacy helpers (``fit_constant``, ``fit_term_constants``, ``held_out_check``,
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
+
+if TYPE_CHECKING:
+    from diffbounds.claims.ledger import Ledger
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "fails", "inconclusive"
 STATES = (HOLDS, FAILS, INCONCLUSIVE)
@@ -78,8 +84,29 @@ FASTER_THAN_BOUND_NOTE = ("a measured decay faster than the bound's exponent is 
                           "one-sided against the bound's exponent)")
 
 
-def combine_states(states) -> str:
-    """fails if any state fails, else inconclusive if any is, else holds (empty: holds)."""
+def combine_states(states: Iterable[str]) -> str:
+    """fails if any state fails, else inconclusive if any is, else holds (empty: holds).
+
+    Parameters
+    ----------
+    states : iterable of str
+        Each one of ``STATES``.
+
+    Returns
+    -------
+    str
+        The combined state.
+
+    Raises
+    ------
+    ValueError
+        An unknown state.
+
+    Examples
+    --------
+    >>> combine_states(["holds", "inconclusive"]), combine_states(["inconclusive", "fails"])
+    ('inconclusive', 'fails')
+    """
     states = list(states)
     bad = [s for s in states if s not in STATES]
     if bad:
@@ -93,7 +120,30 @@ def combine_states(states) -> str:
 
 def half_width_limit(exponent: float, alternative: float) -> float:
     """Largest 95% half-width with which a slope check tells ``exponent`` from ``alternative``
-    with power 95%: |alternative − exponent| / (1 + z₀.₉₅/z₀.₉₇₅) (module docstring)."""
+    with power 95%: |alternative − exponent| / (1 + z₀.₉₅/z₀.₉₇₅) (module docstring).
+
+    Parameters
+    ----------
+    exponent : float
+        The bound's exponent.
+    alternative : float
+        The rate to tell it from (≠ ``exponent``).
+
+    Returns
+    -------
+    float
+        The half-width limit, in exponent units.
+
+    Raises
+    ------
+    ValueError
+        ``alternative`` equals ``exponent``.
+
+    Examples
+    --------
+    >>> round(float(half_width_limit(-0.5, -1.0)), 3)
+    0.272
+    """
     gap = abs(float(alternative) - float(exponent))
     if not gap > 0:
         raise ValueError("alternative: must differ from the exponent")
@@ -108,6 +158,35 @@ class Check:
     quantity compared and its limit; ``margin`` how far past (> 1 for ratio margins, > 0 for
     additive ones, ``margin_kind`` "ratio" or "difference") — positive/above 1 means the check
     is violated by that much; ``details`` anything a reader needs (worst point, candidates).
+
+    Parameters
+    ----------
+    name : str
+        What is checked (e.g. "constant gupta2024.theorem_1_2").
+    kind : str
+        "ledger", "rate", "shape", "control", ...
+    state : str
+        One of ``STATES``.
+    reason : str
+        One line, empty when the check holds.
+    value, limit : float or None
+        The compared quantity and its limit.
+    margin : float or None
+        How far past the limit (see above).
+    margin_kind : {"ratio", "difference"}
+        How ``margin`` compares.
+    details : dict
+        Anything else a reader needs.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``state``.
+
+    Examples
+    --------
+    >>> Check("positive", "shape", "holds").holds
+    True
     """
 
     name: str
@@ -120,15 +199,22 @@ class Check:
     margin_kind: str = "ratio"
     details: dict = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.state not in STATES:
             raise ValueError(f"state: must be one of {STATES}, got {self.state!r}")
 
     @property
     def holds(self) -> bool:
+        """``state == "holds"``."""
         return self.state == HOLDS
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON values (:func:`jsonable`).
+
+        Returns
+        -------
+        dict
+        """
         return jsonable(asdict(self))
 
 
@@ -138,6 +224,34 @@ class Slope:
 
     ``direction``: "to_zero", "to_infinity" (one-sided, the bound's exponent) or "two_sided".
     ``state`` defaults to holds/fails from ``holds`` when not given (legacy construction).
+    Built by :func:`slope_check`.
+
+    Parameters
+    ----------
+    parameter : str
+        The parameter's name.
+    slope, half_width : float
+        The OLS log-log slope and its 95% half-width.
+    exponent : float
+        The bound's exponent.
+    direction : {"to_zero", "to_infinity", "two_sided"}
+        How the slope is compared with ``exponent``.
+    holds : bool or None
+        Legacy: the state when ``state`` is None.
+    state : str or None
+        One of ``STATES``.
+    reason : str
+        One line.
+    n_values : int or None
+        Distinct parameter values.
+    half_width_limit, alternative, observable : float or None
+        The limit on ``half_width``, the rate it separates ``exponent`` from, and the known
+        observable rate (see :func:`slope_check`).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``state``.
     """
 
     parameter: str
@@ -153,7 +267,7 @@ class Slope:
     alternative: float | None = None
     observable: float | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.state is None:
             self.state = HOLDS if self.holds else FAILS
         if self.state not in STATES:
@@ -170,11 +284,23 @@ class Slope:
         return float(abs(self.slope - self.exponent) - self.half_width)
 
     def as_check(self) -> Check:
+        """This rate check as a :class:`Check` (``kind="rate"``, difference margin).
+
+        Returns
+        -------
+        Check
+        """
         return Check(f"rate in {self.parameter}", "rate", str(self.state), self.reason,
                      value=self.slope, limit=self.exponent, margin=self.margin,
                      margin_kind="difference", details=self.to_dict())
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON values (:func:`jsonable`).
+
+        Returns
+        -------
+        dict
+        """
         return jsonable(asdict(self))
 
 
@@ -188,6 +314,49 @@ class ClaimRecord:
     ``state == "holds"``. ``controls`` are the :class:`ControlRecord` of the claim's negative
     controls (``Claim.run`` fills them); ``ledger`` maps each ledger key the claim checks to its
     pinned constant.
+
+    Parameters
+    ----------
+    name : str
+        The claim.
+    statements : list of str
+        Keys of the statements it checks.
+    params : dict
+        The grid's parameters (columns).
+    predicted, measured, ratio, uncertainty : object
+        The bound, the measurement, their ratio and its uncertainty (per point).
+    holds : bool or None
+        Legacy: the state when neither ``state`` nor ``checks`` are given.
+    fitted_constant, held_out_worst_ratio : float or None
+        Legacy shape statistics.
+    slopes : list of Slope
+        Rate checks.
+    details : dict
+        Anything else.
+    seconds : float
+        Wall time of the run.
+    state : str or None
+        One of ``STATES``; None to derive it from the checks.
+    reason : str
+        One line.
+    checks : list of Check
+        The claim's checks.
+    controls : list
+        :class:`ControlRecord` of the negative controls.
+    ledger : dict
+        Ledger key → pinned constant.
+
+    Raises
+    ------
+    ValueError
+        No checks, state or holds, or an unknown state.
+
+    Examples
+    --------
+    >>> rec = ClaimRecord("demo", [], {}, checks=[Check("a", "shape", "holds"),
+    ...                                           Check("b", "shape", "inconclusive", "few")])
+    >>> rec.state, rec.reason
+    ('inconclusive', 'b: few')
     """
 
     name: str
@@ -209,7 +378,7 @@ class ClaimRecord:
     controls: list = field(default_factory=list)
     ledger: dict = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.state is None:
             if self.checks or (self.holds is None and self.slopes):
                 self.state, self.reason = summarize(self.all_checks())
@@ -224,17 +393,42 @@ class ClaimRecord:
         self.holds = self.state == HOLDS
 
     def all_checks(self) -> list[Check]:
-        """``checks`` plus each slope not already among them, as a rate check."""
+        """``checks`` plus each slope not already among them, as a rate check.
+
+        Returns
+        -------
+        list of Check
+        """
         names = {c.name for c in self.checks}
         return list(self.checks) + [s.as_check() for s in self.slopes
                                     if f"rate in {s.parameter}" not in names]
 
     def set_state(self, state: str, reason: str) -> None:
+        """Set ``state``, ``reason`` and ``holds`` together.
+
+        Parameters
+        ----------
+        state : str
+            One of ``STATES``.
+        reason : str
+            One line.
+
+        Raises
+        ------
+        ValueError
+            An unknown state.
+        """
         if state not in STATES:
             raise ValueError(f"state: must be one of {STATES}, got {state!r}")
         self.state, self.reason, self.holds = state, reason, state == HOLDS
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record of ``diffbounds verify --json`` (slopes, checks, controls nested).
+
+        Returns
+        -------
+        dict
+        """
         d = asdict(self)
         d["slopes"] = [s.to_dict() for s in self.slopes]
         d["checks"] = [c.to_dict() for c in self.checks]
@@ -248,6 +442,21 @@ class ControlRecord:
 
     ``margin``: the largest margin among the control's failing checks (needed/pinned constant
     for a ledger check, slope past its limit for a rate); ``check`` names that check.
+
+    Parameters
+    ----------
+    claim, name, description : str
+        The claim, the control's name and what it breaks.
+    state, reason : str
+        The control's verdict (``FAILS`` means rejected).
+    margin : float or None
+        See above.
+    margin_kind : str
+        "ratio" or "difference".
+    check : str
+        The deciding check's name.
+    seconds : float
+        Wall time.
     """
 
     claim: str
@@ -262,15 +471,38 @@ class ControlRecord:
 
     @property
     def rejected(self) -> bool:
+        """``state == "fails"``: the control was rejected, as it must be."""
         return self.state == FAILS
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
+        """The fields and ``rejected`` as JSON values.
+
+        Returns
+        -------
+        dict
+        """
         return jsonable({**asdict(self), "rejected": self.rejected})
 
 
-def summarize(checks) -> tuple[str, str]:
-    """(state, reason) of a list of checks: the combined state and the first check's reason
-    that decides it (all of them, joined by semicolons, when several fail)."""
+def summarize(checks: Iterable[Check]) -> tuple[str, str]:
+    """(state, reason) of a list of checks: the combined state and the reasons of the checks
+    that decide it (joined by semicolons when several do).
+
+    Parameters
+    ----------
+    checks : iterable of Check
+        The checks.
+
+    Returns
+    -------
+    (str, str)
+        The combined state and its reason ("" when it holds).
+
+    Examples
+    --------
+    >>> summarize([Check("a", "shape", "fails", "too big"), Check("b", "shape", "holds")])
+    ('fails', 'a: too big')
+    """
     checks = list(checks)
     state = combine_states(c.state for c in checks)
     if state == HOLDS:
@@ -279,7 +511,20 @@ def summarize(checks) -> tuple[str, str]:
 
 
 def control_margin(record: ClaimRecord) -> tuple[float | None, str, str]:
-    """(margin, margin kind, check name) of a control's verdict: its worst failing check."""
+    """(margin, margin kind, check name) of a control's verdict: its worst failing check.
+
+    When no check fails, the worst of the checks that have a margin.
+
+    Parameters
+    ----------
+    record : ClaimRecord
+        The control's record.
+
+    Returns
+    -------
+    (float or None, str, str)
+        The margin (None when no check has one), "ratio" or "difference", and the check.
+    """
     failing = [c for c in record.all_checks() if c.state == FAILS and c.margin is not None]
     if not failing:
         others = [c for c in record.all_checks() if c.margin is not None]
@@ -294,9 +539,26 @@ def control_margin(record: ClaimRecord) -> tuple[float | None, str, str]:
     return float(worst.margin), worst.margin_kind, worst.name
 
 
-def jsonable(obj):
+def jsonable(obj: Any) -> Any:
     """``obj`` with NumPy arrays and scalars turned into JSON values (non-finite floats as
-    strings, unknown objects as their ``str``)."""
+    strings, unknown objects as their ``str``).
+
+    Parameters
+    ----------
+    obj : object
+        Dicts, lists and tuples are converted recursively; objects with ``to_dict`` through it.
+
+    Returns
+    -------
+    object
+        A JSON value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": np.array([1.0, np.inf]), "b": np.int64(2)})
+    {'a': [1.0, 'inf'], 'b': 2}
+    """
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -318,8 +580,10 @@ def jsonable(obj):
 
 
 # ---------------------------------------------------------------------------- constants
-def ledger_check(key, measured, bound, *, uncertainty=0.0, points=None, claim: str = "",
-                 ledger=None, name: str | None = None) -> Check:
+def ledger_check(key: str, measured: ArrayLike, bound: ArrayLike, *,
+                 uncertainty: ArrayLike = 0.0, points: Sequence[dict] | None = None,
+                 claim: str = "", ledger: Ledger | None = None,
+                 name: str | None = None) -> Check:
     """Check measurements against the ledger's pinned constant of ``key`` (module docstring).
 
     Parameters
@@ -338,6 +602,8 @@ def ledger_check(key, measured, bound, *, uncertainty=0.0, points=None, claim: s
         The claim's name (provenance of the candidate).
     ledger : claims.ledger.Ledger, optional
         Default: the repository's ledger (``claims/ledger.toml``).
+    name : str, optional
+        The check's name; default "constant KEY".
 
     Returns
     -------
@@ -420,24 +686,74 @@ def _fmt_point(point) -> str:
 
 
 def shape_check(name: str, ok: bool, reason: str, *, inconclusive: bool = False,
-                value=None, limit=None, margin=None, margin_kind="ratio", **details) -> Check:
+                value: float | None = None, limit: float | None = None,
+                margin: float | None = None, margin_kind: str = "ratio",
+                **details: Any) -> Check:
     """A boolean property of the measurement as a :class:`Check`: holds when ``ok``, else
-    fails with ``reason`` (inconclusive instead when ``inconclusive``)."""
+    fails with ``reason`` (inconclusive instead when ``inconclusive``).
+
+    Parameters
+    ----------
+    name : str
+        The check's name.
+    ok : bool
+        Whether the property holds.
+    reason : str
+        Why not (kept only when not ``ok``).
+    inconclusive : bool
+        Not ``ok`` means inconclusive rather than fails.
+    value, limit, margin : float or None
+        As :class:`Check`.
+    margin_kind : str
+        As :class:`Check`.
+    **details
+        Stored (as JSON values) in ``Check.details``.
+
+    Returns
+    -------
+    Check
+        ``kind="shape"``.
+
+    Examples
+    --------
+    >>> shape_check("monotone", False, "rises at n = 8", inconclusive=True).state
+    'inconclusive'
+    """
     state = HOLDS if ok else (INCONCLUSIVE if inconclusive else FAILS)
     return Check(name, "shape", state, "" if ok else reason, value=value, limit=limit,
                  margin=margin, margin_kind=margin_kind, details=jsonable(details))
 
 
 # ---------------------------------------------------------------------------- shape helpers
-def grid_boundary(*columns):
+def grid_boundary(*columns: ArrayLike) -> np.ndarray:
     """Calibration mask: points where some parameter is at its smallest or largest grid value.
 
     A parameter with fewer than three distinct values has no interior and is ignored (else
     every point would be on the boundary).
+
+    Parameters
+    ----------
+    *columns : array_like
+        One column of parameter values per parameter, each shape (n,).
+
+    Returns
+    -------
+    numpy.ndarray
+        bool, shape (n,).
+
+    Raises
+    ------
+    ValueError
+        Every point is on the boundary.
+
+    Examples
+    --------
+    >>> grid_boundary([1, 2, 3, 4]).tolist()
+    [True, False, False, True]
     """
-    columns = [np.asarray(c, float) for c in columns]
-    mask = np.zeros(len(columns[0]), bool)
-    for c in columns:
+    cols = [np.asarray(c, float) for c in columns]
+    mask = np.zeros(len(cols[0]), bool)
+    for c in cols:
         if np.unique(c).size >= 3:
             mask |= (c == c.min()) | (c == c.max())
     if mask.all():
@@ -445,8 +761,31 @@ def grid_boundary(*columns):
     return mask
 
 
-def fit_constant(measured, bound, calibration):
-    """Smallest C with measured ≤ C·bound on the calibration points (bound > 0)."""
+def fit_constant(measured: ArrayLike, bound: ArrayLike, calibration: ArrayLike) -> float:
+    """Smallest C with measured ≤ C·bound on the calibration points (bound > 0).
+
+    Parameters
+    ----------
+    measured, bound : array_like
+        Shape (n,); bound positive and finite.
+    calibration : array_like of bool
+        Shape (n,), the points that set C.
+
+    Returns
+    -------
+    float
+        C.
+
+    Raises
+    ------
+    ValueError
+        No calibration point, or a bound that is not positive and finite.
+
+    Examples
+    --------
+    >>> fit_constant([1.0, 3.0, 10.0], [1.0, 1.0, 1.0], [True, True, False])
+    3.0
+    """
     measured, bound = np.asarray(measured, float), np.asarray(bound, float)
     calibration = np.asarray(calibration, bool)
     if not calibration.any():
@@ -456,10 +795,38 @@ def fit_constant(measured, bound, calibration):
     return float(np.max(measured[calibration] / bound[calibration]))
 
 
-def fit_term_constants(measured, terms, calibration):
+def fit_term_constants(measured: ArrayLike, terms: ArrayLike,
+                       calibration: ArrayLike) -> np.ndarray:
     """Per-term constants C_i ≥ 0 of measured ≤ Σ C_i B_i on the calibration points (linear
-    program: minimise Σ_i C_i·mean(B_i)); ``terms`` has shape (r, n_points). A shape tool:
-    constants a verdict relies on come from the ledger."""
+    program: minimise Σ_i C_i·mean(B_i)). A shape tool: constants a verdict relies on come
+    from the ledger.
+
+    Parameters
+    ----------
+    measured : array_like
+        Shape (n,).
+    terms : array_like
+        The terms B_i, shape (r, n), non-negative and finite.
+    calibration : array_like of bool
+        Shape (n,).
+
+    Returns
+    -------
+    numpy.ndarray
+        C, shape (r,).
+
+    Raises
+    ------
+    ValueError
+        No calibration point, or negative or non-finite terms.
+    RuntimeError
+        The linear program fails.
+
+    Examples
+    --------
+    >>> fit_term_constants([2.0, 3.0], [[1.0, 1.0], [0.0, 1.0]], [True, True]).tolist()
+    [2.0, 1.0]
+    """
     measured = np.asarray(measured, float)
     terms = np.atleast_2d(np.asarray(terms, float))
     calibration = np.asarray(calibration, bool)
@@ -478,17 +845,66 @@ def fit_term_constants(measured, terms, calibration):
     return res.x
 
 
-def worst_held_out_index(measured, bound, calibration, uncertainty=0.0):
-    """Index (into the full grid) of the held-out point with the largest upper-end ratio."""
+def worst_held_out_index(measured: ArrayLike, bound: ArrayLike, calibration: ArrayLike,
+                         uncertainty: ArrayLike = 0.0) -> int:
+    """Index (into the full grid) of the held-out point with the largest upper-end ratio.
+
+    Parameters
+    ----------
+    measured, bound : array_like
+        Shape (n,).
+    calibration : array_like of bool
+        Shape (n,); the other points are held out.
+    uncertainty : float or array_like
+        Enters as + ``K_SIGMA``·uncertainty.
+
+    Returns
+    -------
+    int
+        The index.
+
+    Examples
+    --------
+    >>> worst_held_out_index([1.0, 2.0, 3.0, 0.5], [1.0] * 4, [True, False, True, False])
+    1
+    """
     measured, bound = np.asarray(measured, float), np.asarray(bound, float)
     unc = np.broadcast_to(np.asarray(uncertainty, float), measured.shape)
     ratio = np.where(np.asarray(calibration, bool), -np.inf, (measured + K_SIGMA * unc) / bound)
     return int(np.argmax(ratio))
 
 
-def held_out_check(measured, bound, calibration, constant, uncertainty=0.0):
+def held_out_check(measured: ArrayLike, bound: ArrayLike, calibration: ArrayLike,
+                   constant: float, uncertainty: ArrayLike = 0.0) -> tuple[bool, float]:
     """(holds, worst ratio) of the upper end measured + K_SIGMA·uncertainty against C·bound
-    off calibration (uncertainty never makes the check easier)."""
+    off calibration (uncertainty never makes the check easier).
+
+    Parameters
+    ----------
+    measured, bound : array_like
+        Shape (n,).
+    calibration : array_like of bool
+        Shape (n,); the other points are checked.
+    constant : float
+        C.
+    uncertainty : float or array_like
+        Enters as + ``K_SIGMA``·uncertainty.
+
+    Returns
+    -------
+    (bool, float)
+        Whether every held-out ratio is ≤ 1 (up to ``ROUNDOFF``), and the worst ratio.
+
+    Raises
+    ------
+    ValueError
+        Nothing is held out.
+
+    Examples
+    --------
+    >>> held_out_check([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], [True, False, True], 2.5)
+    (True, 0.8)
+    """
     measured, bound = np.asarray(measured, float), np.asarray(bound, float)
     held = ~np.asarray(calibration, bool)
     if not held.any():
@@ -500,8 +916,30 @@ def held_out_check(measured, bound, calibration, constant, uncertainty=0.0):
 
 
 # ---------------------------------------------------------------------------- rates
-def loglog_slope(x, y):
-    """OLS slope of log y on log x and the half-width of its 95% confidence interval."""
+def loglog_slope(x: ArrayLike, y: ArrayLike) -> tuple[float, float]:
+    """OLS slope of log y on log x and the half-width of its 95% confidence interval.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Positive values, shape (n,), n >= 3.
+
+    Returns
+    -------
+    (float, float)
+        The slope and the half-width (Student t, n − 2 degrees of freedom).
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 points, or non-positive values.
+
+    Examples
+    --------
+    >>> slope, half = loglog_slope([1.0, 2.0, 4.0, 8.0], [1.0, 0.5, 0.25, 0.125])
+    >>> round(slope, 12), round(half, 12)
+    (-1.0, 0.0)
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.size < 3:
         raise ValueError("x: a slope with a confidence interval needs at least 3 points")
@@ -512,9 +950,10 @@ def loglog_slope(x, y):
     return float(res.slope), half
 
 
-def slope_check(parameter, x, y, exponent, direction, *, alternative=None,
-                max_half_width=None, observable=None, observable_tolerance=0.0,
-                min_values=MIN_SLOPE_VALUES) -> Slope:
+def slope_check(parameter: str, x: ArrayLike, y: ArrayLike, exponent: float, direction: str,
+                *, alternative: float | None = None, max_half_width: float | None = None,
+                observable: float | None = None, observable_tolerance: float = 0.0,
+                min_values: int = MIN_SLOPE_VALUES) -> Slope:
     """Powered rate check of the log-log slope of ``y`` in ``x`` (module docstring).
 
     Parameters
@@ -536,6 +975,8 @@ def slope_check(parameter, x, y, exponent, direction, *, alternative=None,
     observable : float, optional
         The rate the measurement is known to show: adds |slope − observable| ≤ h +
         ``observable_tolerance`` (two-sided).
+    observable_tolerance : float
+        Added to h in the observable-rate test.
     min_values : int
         Distinct x values needed (default ``MIN_SLOPE_VALUES`` = 5).
 
@@ -549,6 +990,13 @@ def slope_check(parameter, x, y, exponent, direction, *, alternative=None,
     ------
     ValueError
         Bad direction, non-positive values, fewer than 3 points.
+
+    Examples
+    --------
+    >>> x = [1.0, 2.0, 4.0, 8.0, 16.0]
+    >>> check = slope_check("n", x, [1 / v for v in x], -0.5, "to_infinity")
+    >>> check.state, round(check.slope, 6)  # decays faster than the bound: consistent
+    ('holds', -1.0)
     """
     if direction not in ("to_zero", "to_infinity", "two_sided"):
         raise ValueError(f"direction: must be 'to_zero', 'to_infinity' or 'two_sided', "
@@ -594,10 +1042,33 @@ def slope_check(parameter, x, y, exponent, direction, *, alternative=None,
                  observable=None if observable is None else float(observable))
 
 
-def line_slope_check(parameter, x, y, exponent, direction, **kw):
+def line_slope_check(parameter: str, x: ArrayLike, y: ArrayLike, exponent: float,
+                     direction: str, **kw: Any) -> Slope | Check:
     """``slope_check`` on a grid line, or an inconclusive :class:`Check` when the line has
     fewer than 3 points (a verdict on a partial grid, e.g. a ledger replay of one point).
-    Returns a ``Slope`` or a ``Check``."""
+
+    Parameters
+    ----------
+    parameter, x, y, exponent, direction
+        As :func:`slope_check`.
+    **kw
+        Passed to :func:`slope_check`.
+
+    Returns
+    -------
+    Slope or Check
+        The slope check, or an inconclusive Check.
+
+    Raises
+    ------
+    ValueError
+        As :func:`slope_check`.
+
+    Examples
+    --------
+    >>> line_slope_check("n", [1.0, 2.0], [1.0, 0.5], -1.0, "to_infinity").state
+    'inconclusive'
+    """
     x = np.asarray(x, float)
     if x.size < 3:
         return Check(f"rate in {parameter}", "rate", INCONCLUSIVE,

@@ -101,8 +101,24 @@ def _control_points(quick):
             if p["d"] == 1 and p["bad_magnitude"] in MAGNITUDES[bool(quick)][-2:]]
 
 
-def eps_read(eps_b6):
-    """The largest ``EPS_GRID`` value ≤ ε_B6 (NaN when none)."""
+def eps_read(eps_b6: float) -> float:
+    """The largest ``EPS_GRID`` value ≤ ε_B6 (NaN when none).
+
+    Parameters
+    ----------
+    eps_b6 : float
+        ε of Corollary B.6.
+
+    Returns
+    -------
+    float
+        A value of ``EPS_GRID``, or NaN.
+
+    Examples
+    --------
+    >>> eps_read(max(EPS_GRID)) == max(EPS_GRID)
+    True
+    """
     ok = [e for e in EPS_GRID if e <= eps_b6]
     return max(ok) if ok else float("nan")
 

@@ -291,7 +291,23 @@ def save(fig: Figure, name: str, data: dict, provenance: dict, outdir: PathArg =
     The default folder is ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/`` in the working
     directory (``diffbounds._paths.default_figures_dir``), never the installed package.
 
-    Returns ``{"pdf": path, "png": path, "csv": path, "json": path}``.
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    name : str
+        The file stem.
+    data : dict
+        Columns of the CSV (equal-length sequences).
+    provenance : dict
+        The JSON record (made JSON-safe).
+    outdir : str, os.PathLike or None
+        Output folder (created); default as above.
+
+    Returns
+    -------
+    dict
+        ``{"pdf": path, "png": path, "csv": path, "json": path}`` (str paths).
     """
     out = Path(outdir) if outdir is not None else default_figures_dir()
     out.mkdir(parents=True, exist_ok=True)

@@ -62,8 +62,22 @@ def _evaluate(key, symbol, x, fixed):
 
 def make(quick: bool = True, store: _style.StoreArg = None,
          outdir: _style.PathArg = None) -> dict[str, str]:
-    """Render the figure; returns the written paths. ``quick``/``store`` only set the
-    number of points per curve (no measurement is involved)."""
+    """Render the figure and write ``NAME.{pdf,png,csv,json}``; no measurement is involved.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer points per curve.
+    store : str, os.PathLike, None or False
+        Unused (the curves are evaluated bounds).
+    outdir : str, os.PathLike or None
+        Output folder; default ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/``.
+
+    Returns
+    -------
+    dict
+        ``{"pdf": path, "png": path, "csv": path, "json": path}`` (str paths).
+    """
     num = 60 if quick else 400
     cols: dict[str, list] = {k: [] for k in COLUMNS}
     crossings: list[dict] = []

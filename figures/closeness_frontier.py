@@ -44,7 +44,31 @@ def _stored_points(store):
 
 def make(quick: bool = True, store: _style.StoreArg = None,
          outdir: _style.PathArg = None) -> dict[str, str]:
-    """Render the figure; returns the written paths (``_style.save``)."""
+    """Render the figure and write ``NAME.{pdf,png,csv,json}`` (``_style.save``).
+
+    Parameters
+    ----------
+    quick : bool
+        Test size when the store does not hold the figure's claim (else the claim's quick
+        grid).
+    store : str, os.PathLike, None or False
+        The result store to read: a path, None for the default store shared with
+        ``diffbounds sweep`` if it exists, or False to never read one.
+    outdir : str, os.PathLike or None
+        Output folder; default ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/``.
+
+    Returns
+    -------
+    dict
+        ``{"pdf": path, "png": path, "csv": path, "json": path}`` (str paths).
+
+    Raises
+    ------
+    ValueError
+        An explicit ``store`` that does not exist.
+    FigureDataUnavailable
+        The figure's claim is not registered and no store holds its results.
+    """
     from diffbounds.claims._propagation_common import T_HORIZON
     from diffbounds.claims.frontier_w2 import mixture_in
     from diffbounds.simulators import metrics, sample, schedule

@@ -26,8 +26,33 @@ COLUMNS = ("d", "bad_magnitude", "w2_to_stop", "w2_to_data", "frontier_lower",
            "frontier_upper", "eps_read", "w2_bound_ledger", "tv", "tv_uncertainty", "b6_ledger")
 
 
-def make(quick: bool = True, store=None, outdir=None) -> dict:
-    """Render the figure; returns the written paths (``_style.save``)."""
+def make(quick: bool = True, store: _style.StoreArg = None,
+         outdir: _style.PathArg = None) -> dict[str, str]:
+    """Render the figure and write ``NAME.{pdf,png,csv,json}`` (``_style.save``).
+
+    Parameters
+    ----------
+    quick : bool
+        Test size when the store does not hold the figure's claim (else the claim's quick
+        grid).
+    store : str, os.PathLike, None or False
+        The result store to read: a path, None for the default store shared with
+        ``diffbounds sweep`` if it exists, or False to never read one.
+    outdir : str, os.PathLike or None
+        Output folder; default ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/``.
+
+    Returns
+    -------
+    dict
+        ``{"pdf": path, "png": path, "csv": path, "json": path}`` (str paths).
+
+    Raises
+    ------
+    ValueError
+        An explicit ``store`` that does not exist.
+    FigureDataUnavailable
+        The figure's claim is not registered and no store holds its results.
+    """
     quick_points = None
     if quick:
         quick_points = [dict(d=d, bad_magnitude=b, spacing=QUICK_SPACING, atoms=QUICK_ATOMS)

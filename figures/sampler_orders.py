@@ -90,8 +90,22 @@ def _adapted(quick):
 
 def make(quick: bool = True, store: _style.StoreArg = None,
          outdir: _style.PathArg = None) -> dict[str, str]:
-    """Render the figure; returns the written paths (``_style.save``). ``store`` is unused
-    (the data are exact laws computed here)."""
+    """Render the figure and write ``NAME.{pdf,png,csv,json}`` (``_style.save``).
+
+    Parameters
+    ----------
+    quick : bool
+        Test size (a coarser grid and fewer quantile nodes).
+    store : str, os.PathLike, None or False
+        Unused: the data are exact laws computed here.
+    outdir : str, os.PathLike or None
+        Output folder; default ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/``.
+
+    Returns
+    -------
+    dict
+        ``{"pdf": path, "png": path, "csv": path, "json": path}`` (str paths).
+    """
     built = _builtins(quick)
     adapted = _adapted(quick)
     series = {**built, **adapted}

@@ -43,7 +43,29 @@ def _report(quick, report):
 
 def make(quick: bool = True, store: _style.StoreArg = None, outdir: _style.PathArg = None,
          report: str | os.PathLike | None = None) -> dict[str, str]:
-    """Render the figure; returns the written paths. ``report``: a ``bench --json`` file."""
+    """Render the figure and write ``NAME.{pdf,png,csv,json}`` (``_style.save``).
+
+    Parameters
+    ----------
+    quick : bool
+        Without a report, measure a small workload (numpy and cpu backends).
+    store : str, os.PathLike, None or False
+        Unused: the data are a benchmark report.
+    outdir : str, os.PathLike or None
+        Output folder; default ``$DIFFBOUNDS_FIGURES`` or ``./figures/output/``.
+    report : str, os.PathLike or None
+        A ``diffbounds bench --json`` file; None for the bundled report, else a run.
+
+    Returns
+    -------
+    dict
+        ``{"pdf": path, "png": path, "csv": path, "json": path}`` (str paths).
+
+    Raises
+    ------
+    OSError, ValueError
+        ``report`` cannot be read or is not JSON.
+    """
     rep, source = _report(quick, report)
     results = rep["results"]
     backends = list(dict.fromkeys(r["backend"] for r in results))

@@ -62,9 +62,12 @@ product q^v ⊗ N(m_g, σ_g² I_⊥):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from diffbounds.simulators._validate import check_int, check_seed
@@ -99,8 +102,16 @@ _FRONTIER_ATOMS = 4000
 class LineFactors:
     """A mixture Σ π_k N(c + a_k v, s² I_d) split as (law of ⟨v, X⟩) ⊗ N(perp_mean, s² I_⊥).
 
-    direction: unit v, shape (d,); line: the 1-D GaussianMixture of ⟨v, X⟩; perp_mean: P_⊥ c,
-    shape (d,), orthogonal to v; perp_var: s².
+    Attributes
+    ----------
+    direction : numpy.ndarray
+        Unit v, shape (d,).
+    line : GaussianMixture
+        The 1-D mixture of ⟨v, X⟩.
+    perp_mean : numpy.ndarray
+        P_⊥ c, shape (d,), orthogonal to v.
+    perp_var : float
+        s², the variance of every orthogonal coordinate.
     """
 
     direction: np.ndarray
@@ -113,7 +124,8 @@ class LineFactors:
         return int(self.direction.size)
 
 
-def factorize(mixture, direction=None, *, name: str = "mixture") -> LineFactors:
+def factorize(mixture: GaussianMixture, direction: ArrayLike | None = None, *,
+              name: str = "mixture") -> LineFactors:
     """Split a collinear, isotropic, equal-variance mixture along its line (module docstring).
 
     Parameters
@@ -129,6 +141,7 @@ def factorize(mixture, direction=None, *, name: str = "mixture") -> LineFactors:
     Returns
     -------
     LineFactors
+        The line's direction and 1-D mixture, and the orthogonal Gaussian's mean and variance.
 
     Raises
     ------
@@ -137,6 +150,13 @@ def factorize(mixture, direction=None, *, name: str = "mixture") -> LineFactors:
     ValueError
         The covariances are not one shared multiple of the identity, the means are not on one
         line, or the means' line is not along ``direction``: the law does not factorise.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import GaussianMixture
+    >>> f = factorize(GaussianMixture([0.5, 0.5], [[1.0, 1.0], [3.0, 1.0]], 0.5))
+    >>> f.direction.tolist(), f.perp_mean.tolist(), f.perp_var, f.line.means.ravel().tolist()
+    ([1.0, 0.0], [0.0, 1.0], 0.5, [1.0, 3.0])
     """
     if not isinstance(mixture, GaussianMixture):
         raise TypeError(f"{name}: expected a GaussianMixture, got {type(mixture).__name__}")
@@ -225,10 +245,11 @@ def _separate(score, direction) -> _Separable:
         factors = factorize(mix, direction, name="score")
         v = factors.direction
         u_sign = _sign_along("score (error direction)", score._u, v) if mix.dim > 1 else None
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if score.region == "halfspace":
             n_sign = _sign_along("score (half-space normal)", score.halfspace_normal, v)
             kwargs["halfspace_normal"] = np.array([n_sign])
+        line_dir: np.ndarray | str | None
         if u_sign is not None:
             line_dir = np.array([u_sign])
         else:  # d = 1: every error is along the line
@@ -257,15 +278,54 @@ class ExponentialIntegrator:
     callable ``score(x, t)``) and ``noise_scales(times)`` (c_k, shape (N,)). The orthogonal
     recursion only calls these, so another such sampler plugs in (``simulators.samplers``'
     built-ins do); the 1-D factor comes from ``law1d.output_law(..., sampler=...)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> step = ExponentialIntegrator()
+    >>> c = step.noise_scales(np.array([1.0, 0.0]))  # c_0² = e^{2h} − 1, h = 1
+    >>> bool(np.isclose(c[0] ** 2, np.expm1(2.0)))
+    True
     """
 
     name = "exponential"
 
-    def mean_map(self, x, score, times, k):
+    def mean_map(self, x: ArrayLike, score: Callable[[Any, float], Any], times: np.ndarray,
+                 k: int) -> Any:
+        """m_k(x) = a_k x + b_k score(x, times[k]).
+
+        Parameters
+        ----------
+        x : array_like
+            Points, any shape accepted by ``score``.
+        score : callable
+            ``score(x, t)``.
+        times : numpy.ndarray
+            The schedule, shape (N + 1,).
+        k : int
+            The step, 0 <= k < N.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            m_k(x), the shape of ``x``.
+        """
         a, b, _ = integrator_coefficients(np.asarray(times[k:k + 2], dtype=np.float64))[0]
         return a * x + b * score(x, float(times[k]))
 
-    def noise_scales(self, times) -> np.ndarray:
+    def noise_scales(self, times: ArrayLike) -> np.ndarray:
+        """c_k = √(e^{2h_k} − 1) for every step.
+
+        Parameters
+        ----------
+        times : array_like
+            The schedule, shape (N + 1,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (N,).
+        """
         return integrator_coefficients(times)[:, 2]
 
 
@@ -292,7 +352,15 @@ def _perp_recursion(sep: _Separable, times, sampler):
 
 @dataclass(frozen=True)
 class TVEstimate:
-    """TV with its error estimate (``ProductLaw.tv_estimate``)."""
+    """TV with its error estimate (``ProductLaw.tv_estimate``).
+
+    Attributes
+    ----------
+    value : float
+        The TV distance, in [0, 1].
+    error : float
+        Its error estimate.
+    """
 
     value: float
     error: float
@@ -301,7 +369,17 @@ class TVEstimate:
 @dataclass(frozen=True)
 class FrontierBracket:
     """lower ≤ γ*(ε) ≤ upper for each ε (W2 units), and the 1-D discretisation error estimate
-    ``error`` (added to neither); exact (lower = upper) in d = 1."""
+    ``error`` (added to neither); exact (lower = upper) in d = 1.
+
+    Attributes
+    ----------
+    eps : numpy.ndarray
+        The ε grid, shape (k,).
+    lower, upper : numpy.ndarray
+        The bracket of γ*(ε), shape (k,), W2 units.
+    error : numpy.ndarray
+        The discretisation error estimate, shape (k,).
+    """
 
     eps: np.ndarray
     lower: np.ndarray
@@ -313,8 +391,23 @@ class FrontierBracket:
 class ProductLaw:
     """The law (law of ⟨v, X⟩ = ``line``) ⊗ N(perp_mean, perp_var I_⊥) on ℝ^d.
 
-    line: GridLaw of w = ⟨v, X⟩; direction: unit v, shape (d,); perp_mean: the orthogonal
-    factor's mean, shape (d,), orthogonal to v; perp_var: its variance per coordinate.
+    Built by :func:`output_law`; the constructor checks its arguments.
+
+    Parameters
+    ----------
+    line : GridLaw
+        The law of w = ⟨v, X⟩.
+    direction : numpy.ndarray
+        Unit v, shape (d,).
+    perp_mean : numpy.ndarray
+        The orthogonal factor's mean, shape (d,), orthogonal to v.
+    perp_var : float
+        Its variance per coordinate, > 0.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the field that breaks these rules.
     """
 
     line: GridLaw
@@ -322,7 +415,7 @@ class ProductLaw:
     perp_mean: np.ndarray
     perp_var: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.line, GridLaw):
             raise TypeError(f"line: expected a GridLaw, got {type(self.line).__name__}")
         v = np.asarray(self.direction, dtype=np.float64)
@@ -345,12 +438,36 @@ class ProductLaw:
         return int(self.direction.size)
 
     def mean(self) -> np.ndarray:
-        """E X, shape (d,)."""
+        """E X, shape (d,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (d,).
+        """
         return self.line.mean() * self.direction + self.perp_mean
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """n exact draws, shape (n, d): ⟨v, X⟩ by inverting ``line.cdf``, the orthogonal part
-        Gaussian (``np.random.default_rng(seed)``)."""
+        Gaussian (``np.random.default_rng(seed)``).
+
+        Parameters
+        ----------
+        n : int
+            Number of draws, >= 1.
+        seed : int
+            Seed, >= 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n, d).
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming ``n`` or ``seed``.
+        """
         n = check_int("n", n, 1)
         rng = np.random.default_rng(check_seed(seed))
         w = self.line.quantile(rng.uniform(size=n))
@@ -374,36 +491,99 @@ class ProductLaw:
 
     # -- distances ----------------------------------------------------------------------------
 
-    def w2_squared(self, target) -> float:
+    def w2_squared(self, target: GaussianMixture) -> float:
         """W2²(p, q) = W2²(p^v, q^v) + ‖m_f − m_g‖² + (d − 1)(σ_f − σ_g)² (module docstring).
 
         ``target``: a GaussianMixture of the same family along the same v (e.g. q_{t_stop} or
         q₀). Raises TypeError/ValueError for other targets; the 1-D part raises for lost mass
         (``GridLaw.w2``).
+
+        Parameters
+        ----------
+        target : GaussianMixture
+            See above.
+
+        Returns
+        -------
+        float
+            W2², squared units of x.
+
+        Raises
+        ------
+        TypeError, ValueError
+            See above.
         """
         tf = self._target(target)
         delta, vf, vg = self._gauss_parts(tf)
         gauss = delta**2 + (self.dim - 1) * (math.sqrt(vf) - math.sqrt(vg)) ** 2
         return self.line.w2(tf.line) ** 2 + gauss
 
-    def w2(self, target) -> float:
-        """W2(p, q), the root of ``w2_squared``."""
+    def w2(self, target: GaussianMixture) -> float:
+        """W2(p, q), the root of ``w2_squared``.
+
+        Parameters
+        ----------
+        target : GaussianMixture
+            As for :meth:`w2_squared`.
+
+        Returns
+        -------
+        float
+            W2, units of x.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`w2_squared`.
+        """
         return math.sqrt(self.w2_squared(target))
 
-    def kl(self, target) -> float:
+    def kl(self, target: GaussianMixture) -> float:
         """KL(p ‖ q) = KL(p^v ‖ q^v) + ½(d − 1)(r − 1 − log r) + ‖m_f − m_g‖²/(2σ_g²),
-        r = σ_f²/σ_g² (computed as x − log1p(x), x = r − 1, so no cancellation in large d)."""
+        r = σ_f²/σ_g² (computed as x − log1p(x), x = r − 1, so no cancellation in large d).
+
+        Parameters
+        ----------
+        target : GaussianMixture
+            As for :meth:`w2_squared`.
+
+        Returns
+        -------
+        float
+            KL in nats.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`w2_squared`.
+        """
         tf = self._target(target)
         delta, vf, vg = self._gauss_parts(tf)
         x = vf / vg - 1.0
         gauss = 0.5 * (self.dim - 1) * (x - math.log1p(x)) + delta**2 / (2.0 * vg)
         return self.line.kl(tf.line) + gauss
 
-    def tv(self, target) -> float:
-        """TV(p, q) (the value of ``tv_estimate``; its error is stated there)."""
+    def tv(self, target: GaussianMixture) -> float:
+        """TV(p, q) (the value of ``tv_estimate``; its error is stated there).
+
+        Parameters
+        ----------
+        target : GaussianMixture
+            As for :meth:`tv_estimate`.
+
+        Returns
+        -------
+        float
+            TV, in [0, 1].
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`tv_estimate`.
+        """
         return self.tv_estimate(target).value
 
-    def tv_estimate(self, target) -> TVEstimate:
+    def tv_estimate(self, target: GaussianMixture) -> TVEstimate:
         """TV(p, q) = ∫ dw p^v(w) G⁺(q^v(w)/p^v(w)), G⁺(ρ) = ∫ (f − ρ g)₊ dz in closed form.
 
         The 2-D integral over w and the orthogonal part (module docstring), done as: in z
@@ -415,17 +595,20 @@ class ProductLaw:
 
         Parameters
         ----------
-        target : GaussianMixture of the same family along the same v (e.g. q_{t_stop} or q₀).
+        target : GaussianMixture
+            Of the same family along the same v (e.g. q_{t_stop} or q₀).
 
         Returns
         -------
-        TVEstimate: value in [0, 1]; error = |value − the same with the density constant in
-        each cell| (both are O(Δ²); measured true errors are smaller, see the tests) + half the
-        1-D factor's lost mass. In d = 1 this is ``GridLaw.tv`` (± lost_mass/2).
+        TVEstimate
+            value in [0, 1]; error = |value − the same with the density constant in each
+            cell| (both are O(Δ²); measured true errors are smaller, see the tests) + half the
+            1-D factor's lost mass. In d = 1 this is ``GridLaw.tv`` (± lost_mass/2).
 
         Raises
         ------
-        TypeError / ValueError for targets outside the family or of another dimension.
+        TypeError, ValueError
+            For targets outside the family or of another dimension.
         """
         tf = self._target(target)
         if self.dim == 1:
@@ -443,7 +626,8 @@ class ProductLaw:
             dens = np.maximum(law.mass[:, None] + law._slopes()[:, None] * u[None, :], 0.0)
         else:
             dens = np.broadcast_to(law.mass[:, None], x.shape)
-        qd = tf.line.pdf(x.ravel()).reshape(x.shape) * law.spacing  # q^v · Δ at the nodes
+        # q^v · Δ at the nodes
+        qd = np.asarray(tf.line.pdf(x.ravel())).reshape(x.shape) * law.spacing
         keep = dens > 0
         with np.errstate(divide="ignore"):
             rho = qd[keep] / dens[keep]
@@ -451,7 +635,9 @@ class ProductLaw:
         g = _gaussian_excess(rho, self.dim - 1, delta, vf, vg)
         return float(np.sum(np.broadcast_to(wts, x.shape)[keep] * dens[keep] * g))
 
-    def closeness_frontier(self, target, eps, *, atoms: int = _FRONTIER_ATOMS) -> FrontierBracket:
+    def closeness_frontier(self, target: GaussianMixture,
+                           eps: float | Sequence[float] | np.ndarray, *,
+                           atoms: int = _FRONTIER_ATOMS) -> FrontierBracket:
         """Bracket of γ*(ε) = min{W2(q′, target) : TV(q′, p) ≤ ε} for each ε.
 
         γ*(ε)² is the least cost of a sub-coupling of mass 1 − ε between p and the target
@@ -468,11 +654,26 @@ class ProductLaw:
         - both are 0 where ε ≥ TV(p, target) + its error (``tv_estimate``): min(p, q) has
           mass 1 − TV and is coupled to itself at zero cost.
 
-        Exact (lower = upper) in d = 1 and when f = g. Parameters as ``frontier_1d``.
+        Exact (lower = upper) in d = 1 and when f = g.
+
+        Parameters
+        ----------
+        target : GaussianMixture
+            As for :meth:`tv_estimate`.
+        eps : float or array_like
+            ε values in [0, 1), as :func:`frontier_1d`.
+        atoms : int
+            Quantile atoms of each 1-D frontier, >= 64.
 
         Returns
         -------
-        FrontierBracket; ``error``: the sum of the blocks' discretisation error estimates.
+        FrontierBracket
+            ``error``: the sum of the blocks' discretisation error estimates.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`tv_estimate` and :func:`frontier_1d`.
         """
         tf = self._target(target)
         eps_arr, g1, err = frontier_1d(self.line, tf.line, eps, atoms=atoms)
@@ -599,7 +800,8 @@ def _region_prob_conditioned(L, D, af, delta, k, mean, var):
 # --------------------------------------------------------------------------- the 1-D frontier
 
 
-def frontier_1d(p, q, eps, *, atoms: int = _FRONTIER_ATOMS):
+def frontier_1d(p: Any, q: Any, eps: float | Sequence[float] | np.ndarray, *,
+                atoms: int = _FRONTIER_ATOMS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """γ*(ε) = min{W2(q′, q) : TV(q′, p) ≤ ε} between two continuous 1-D laws.
 
     γ*(ε)² is the un-normalised partial-transport cost of mass 1 − ε between p and q (as
@@ -612,19 +814,22 @@ def frontier_1d(p, q, eps, *, atoms: int = _FRONTIER_ATOMS):
 
     Parameters
     ----------
-    p, q : GridLaw, 1-D GaussianMixture, or a frozen continuous ``scipy.stats``
-        distribution (its ``ppf``).
-    eps : float or 1-D array in [0, 1).
-    atoms : int ≥ 64 (cost grows faster than linearly: 0.1 s at 2000, 2.4 s at 20000).
+    p, q : GridLaw, GaussianMixture or scipy.stats frozen distribution
+        1-D laws; a frozen continuous ``scipy.stats`` distribution is read through its ``ppf``.
+    eps : float or array_like
+        ε values in [0, 1), a number or a 1-D array.
+    atoms : int
+        >= 64 (cost grows faster than linearly: 0.1 s at 2000, 2.4 s at 20000).
 
     Returns
     -------
-    (eps array, γ* array (W2 units), error estimate array).
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        The ε array, γ*(ε) (W2 units) and the error estimate, each shape (k,).
 
     Raises
     ------
-    TypeError / ValueError for laws without ``quantile``, multi-dimensional mixtures, or ε
-    outside [0, 1).
+    TypeError, ValueError
+        For laws without ``quantile``, multi-dimensional mixtures, or ε outside [0, 1).
     """
     from diffbounds.simulators import metrics
 
@@ -665,31 +870,40 @@ def _quantile(law, u):
 # --------------------------------------------------------------------------- output law
 
 
-def output_law(score, times, *, sampler=None, direction=None, grid=None) -> ProductLaw:
+def output_law(score: GaussianMixture | MixtureScore | PerturbedScore, times: ArrayLike, *,
+               sampler: Any = None, direction: ArrayLike | None = None,
+               grid: Any = None) -> ProductLaw:
     """Exact law of the sampler's output at ``times[-1]`` for the collinear isotropic family.
 
     Parameters
     ----------
-    score : GaussianMixture (its exact score), MixtureScore, or a ``perturbed_score`` of such a
+    score : GaussianMixture, MixtureScore or PerturbedScore
+        A mixture (its exact score), its MixtureScore, or a ``perturbed_score`` of such a
         mixture with region "halfspace" (normal ±v) or "none" and a fixed direction ±v.
-    times : decreasing diffusion times T = times[0] > … > times[-1] = t_stop (as ``sample``).
-    sampler : None or ``ExponentialIntegrator()`` (default), or any sampler of the Gaussian-step
+    times : array_like
+        Decreasing diffusion times T = times[0] > … > times[-1] = t_stop (as ``sample``).
+    sampler : None, ExponentialIntegrator, str or Sampler
+        None or ``ExponentialIntegrator()`` (default), or any sampler of the Gaussian-step
         form from ``simulators.samplers`` (a built-in name or a ``Sampler``): the 1-D factor is
         ``law1d.output_law(..., sampler=...)`` and the orthogonal recursion uses its
         ``mean_map`` and ``noise_scales``.
-    direction : optional unit v of the mixture's line (needed only to choose it when all means
+    direction : array_like or None
+        Unit v of the mixture's line, shape (d,) (needed only to choose it when all means
         coincide; default the error's direction, else e₁).
-    grid : passed to ``law1d.output_law`` for the 1-D factor.
+    grid : optional
+        Passed to ``law1d.output_law`` for the 1-D factor.
 
     Returns
     -------
-    ProductLaw with ``line`` = the 1-D law of ⟨v, X⟩ and the orthogonal factor
-    N(μ_N ê, V_N I_⊥) from the recursion of the module docstring.
+    ProductLaw
+        ``line`` = the 1-D law of ⟨v, X⟩ and the orthogonal factor N(μ_N ê, V_N I_⊥) from the
+        recursion of the module docstring.
 
     Raises
     ------
-    TypeError / ValueError naming the argument, for a mixture or score error that does not give
-    a product law (why is said), bad times, or an unknown sampler.
+    TypeError, ValueError
+        Naming the argument, for a mixture or score error that does not give a product law
+        (why is said), bad times, or an unknown sampler.
     """
     times = _check_times(times)
     from diffbounds.simulators import samplers as _samplers

@@ -16,10 +16,15 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds.simulators._validate import check_seed
+
+if TYPE_CHECKING:
+    from diffbounds.simulators.mixture import GaussianMixture
 
 
 class _LazyOT:
@@ -152,13 +157,37 @@ def _quantile_rank(n: int, delta: float) -> int:
     return min(max(int(k), 1), n)
 
 
-def quantile_error(estimate, truth, delta: float) -> float:
+def quantile_error(estimate: ArrayLike, truth: ArrayLike, delta: float) -> float:
     """Empirical D^δ: the ⌈(1−δ)n⌉-th order statistic (1-based) of ‖estimate_i − truth_i‖.
 
     D^δ_p(f, g) = inf{ε ≥ 0 : P_{x∼p}[‖f(x) − g(x)‖ ≥ ε] ≤ δ} (paper eq. (6)) is the (lower)
     (1−δ)-quantile of the error norm; this is its plug-in estimate from n points x_i ∼ p.
 
-    ``estimate`` and ``truth``: (n, d) score values at the same n points ((n,) means d = 1).
+    Parameters
+    ----------
+    estimate, truth : array_like
+        Score values at the same n points, shape (n, d) ((n,) means d = 1), real and finite.
+    delta : float
+        Failure probability δ in (0, 1).
+
+    Returns
+    -------
+    float
+        The empirical D^δ, in the units of the scores.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``estimate``/``truth`` not real arrays of the same shape, empty or not finite;
+        ``delta`` (or ``confidence``) not in (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diffbounds.simulators import metrics
+    >>> err = np.arange(1.0, 11.0)[:, None]  # error norms 1, 2, ..., 10
+    >>> metrics.quantile_error(err, np.zeros_like(err), 0.2)  # the 8th of 10
+    8.0
     """
     delta = _check_probability("delta", delta)
     norms = _error_norms(estimate, truth)
@@ -167,7 +196,7 @@ def quantile_error(estimate, truth, delta: float) -> float:
 
 
 def quantile_error_interval(
-    estimate, truth, delta: float, confidence: float = 0.95
+    estimate: ArrayLike, truth: ArrayLike, delta: float, confidence: float = 0.95
 ) -> tuple[float, float]:
     """Distribution-free confidence interval (lower, upper) for D^δ from order statistics.
 
@@ -177,6 +206,35 @@ def quantile_error_interval(
     P[B < l] ≤ α/2 and u the smallest with P[B ≥ u] ≤ α/2, α = 1 − confidence.
     When n is too small for a side, that side is trivial: lower = 0.0 (norms are ≥ 0) when
     l = 0, upper = +inf when u = n + 1.
+
+    Parameters
+    ----------
+    estimate, truth : array_like
+        Score values at the same n points, shape (n, d) ((n,) means d = 1), real and finite.
+    delta : float
+        Failure probability δ in (0, 1).
+    confidence : float
+        Coverage of the interval, in (0, 1).
+
+    Returns
+    -------
+    (float, float)
+        (lower, upper), in the units of the scores; lower may be 0.0 and upper +inf.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``estimate``/``truth`` not real arrays of the same shape, empty or not finite;
+        ``delta`` (or ``confidence``) not in (0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diffbounds.simulators import metrics
+    >>> err = np.arange(1.0, 101.0)[:, None]
+    >>> lo, hi = metrics.quantile_error_interval(err, np.zeros_like(err), 0.5)
+    >>> bool(lo <= metrics.quantile_error(err, np.zeros_like(err), 0.5) <= hi)
+    True
     """
     delta = _check_probability("delta", delta)
     confidence = _check_probability("confidence", confidence)
@@ -194,8 +252,30 @@ def quantile_error_interval(
     return lower, upper
 
 
-def l2_error(estimate, truth) -> float:
-    """Mean squared error norm (1/n) Σ ‖estimate_i − truth_i‖² (the usual L² score error)."""
+def l2_error(estimate: ArrayLike, truth: ArrayLike) -> float:
+    """Mean squared error norm (1/n) Σ ‖estimate_i − truth_i‖² (the usual L² score error).
+
+    Parameters
+    ----------
+    estimate, truth : array_like
+        Score values at the same n points, shape (n, d) ((n,) means d = 1), real and finite.
+
+    Returns
+    -------
+    float
+        The mean squared norm (squared units of the scores; not its root).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``estimate``/``truth`` not real arrays of the same shape, empty or not finite.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import metrics
+    >>> metrics.l2_error([[3.0, 4.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]])
+    12.5
+    """
     norms = _error_norms(estimate, truth)
     return float(np.mean(norms**2))
 
@@ -335,10 +415,10 @@ def _exact_ot(a: np.ndarray, b: np.ndarray, M: np.ndarray, num_iter_max: int) ->
 
 
 def w2_squared(
-    x,
-    y,
-    x_weights=None,
-    y_weights=None,
+    x: ArrayLike,
+    y: ArrayLike,
+    x_weights: ArrayLike | None = None,
+    y_weights: ArrayLike | None = None,
     *,
     max_pairs: int = DEFAULT_MAX_PAIRS,
     num_iter_max: int = DEFAULT_NUM_ITER_MAX,
@@ -354,6 +434,38 @@ def w2_squared(
     n·m > max_pairs (default 2.5e7 ≈ 200 MB of cost matrix) — use ``sliced_w2`` there.
     RuntimeError if the network simplex stops at ``num_iter_max`` before optimality, or if no
     certified optimum is found — never a suboptimal value.
+
+    Parameters
+    ----------
+    x : array_like
+        Samples, shape (n, d) ((n,) means d = 1), finite.
+    y : array_like
+        Samples, shape (m, d), finite.
+    x_weights, y_weights : array_like or None
+        Non-negative weights, shapes (n,) and (m,), normalised to sum 1; None for uniform.
+    max_pairs : int
+        Largest n·m solved by dense OT in d > 1.
+    num_iter_max : int
+        Iteration limit of the network simplex.
+
+    Returns
+    -------
+    float
+        W2², in squared units of the samples.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-numeric or non-finite samples, differing dimensions, invalid weights, or
+        n·m > ``max_pairs`` in d > 1.
+    RuntimeError
+        No certified optimum (see above).
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import metrics
+    >>> metrics.w2_squared([[0.0, 0.0], [1.0, 0.0]], [[0.0, 2.0], [1.0, 2.0]])
+    4.0
     """
     xa = _as_samples("x", x)
     ya = _as_samples("y", y)
@@ -369,22 +481,45 @@ def w2_squared(
 
 
 def w2(
-    x,
-    y,
-    x_weights=None,
-    y_weights=None,
+    x: ArrayLike,
+    y: ArrayLike,
+    x_weights: ArrayLike | None = None,
+    y_weights: ArrayLike | None = None,
     *,
     max_pairs: int = DEFAULT_MAX_PAIRS,
     num_iter_max: int = DEFAULT_NUM_ITER_MAX,
 ) -> float:
-    """Exact W2 (root taken) between empirical laws; see ``w2_squared`` for methods and limits."""
+    """Exact W2 (root taken) between empirical laws; see ``w2_squared`` for methods and limits.
+
+    Parameters
+    ----------
+    x, y, x_weights, y_weights, max_pairs, num_iter_max
+        As for :func:`w2_squared`.
+
+    Returns
+    -------
+    float
+        W2, in the units of the samples.
+
+    Raises
+    ------
+    TypeError, ValueError, RuntimeError
+        As for :func:`w2_squared`.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import metrics
+    >>> metrics.w2([0.0, 1.0, 2.0], [3.0, 4.0, 5.0])
+    3.0
+    """
     return math.sqrt(
         w2_squared(x, y, x_weights, y_weights, max_pairs=max_pairs, num_iter_max=num_iter_max)
     )
 
 
 def sliced_w2(
-    x, y, n_projections: int = 200, seed: int = 0, x_weights=None, y_weights=None
+    x: ArrayLike, y: ArrayLike, n_projections: int = 200, seed: int = 0,
+    x_weights: ArrayLike | None = None, y_weights: ArrayLike | None = None
 ) -> float:
     """Sliced W2: sqrt of the mean over unit directions θ_k of W2²(⟨θ_k, x⟩, ⟨θ_k, y⟩).
 
@@ -398,6 +533,36 @@ def sliced_w2(
     d = 32), and sampling noise puts a floor of 0.04–0.14 (n = 2000 / 600) under it, above the
     population W2 when that is small (0.135 ± 0.04 against an exact 0.039 in d = 2, n = 600):
     it stops resolving W2 ≲ 0.1 at these sizes, and a W2 excess of size Δ needs Δ/√d ≳ 0.1.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Samples, shapes (n, d) and (m, d) ((n,) means d = 1), finite.
+    n_projections : int
+        Number of random directions, >= 1.
+    seed : int
+        Seed of the directions, >= 0.
+    x_weights, y_weights : array_like or None
+        Non-negative weights, shapes (n,) and (m,); None for uniform.
+
+    Returns
+    -------
+    float
+        Sliced W2 (root taken), in the units of the samples; <= ``w2(x, y)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-numeric or non-finite samples, differing dimensions, invalid weights,
+        ``n_projections`` < 1 or an invalid ``seed``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diffbounds.simulators import metrics
+    >>> x = np.random.default_rng(0).standard_normal((50, 3))
+    >>> bool(metrics.sliced_w2(x, x + 1.0, seed=1) <= metrics.w2(x, x + 1.0))
+    True
     """
     xa = _as_samples("x", x)
     ya = _as_samples("y", y)
@@ -419,9 +584,17 @@ def sliced_w2(
 class ClosenessFrontier:
     """The measured (ε, γ) trade-off of "ε-close in TV to something γ-close in W2".
 
-    eps: the ε grid; w2: frontier W2 at each ε for (x, y); null: the same quantity between an
-    independent target sample and y (finite-sample null level); null_method: "y_null" or
-    "split_y" (see ``closeness_frontier``).
+    Attributes
+    ----------
+    eps : numpy.ndarray
+        The ε grid, shape (k,).
+    w2 : numpy.ndarray
+        Frontier W2 γ(ε) at each ε for (x, y), shape (k,), units of the samples.
+    null : numpy.ndarray
+        The same quantity between an independent target sample and y (the finite-sample null
+        level), shape (k,).
+    null_method : str
+        "y_null" or "split_y" (see :func:`closeness_frontier`).
     """
 
     eps: np.ndarray
@@ -468,11 +641,11 @@ def _frontier_squared(
 
 
 def closeness_frontier(
-    x,
-    y,
-    eps,
+    x: ArrayLike,
+    y: ArrayLike,
+    eps: ArrayLike,
     *,
-    y_null=None,
+    y_null: ArrayLike | None = None,
     max_pairs: int = DEFAULT_MAX_PAIRS,
     num_iter_max: int = DEFAULT_NUM_ITER_MAX,
 ) -> ClosenessFrontier:
@@ -505,6 +678,43 @@ def closeness_frontier(
     error along one direction) it reads 0.05–0.16, overstating by up to +0.08 in d ≥ 8. So at
     n = 600 it stops resolving excesses below ≈ 0.05 in d = 2 and ≈ 0.08 in d = 8 and 32, and
     at n = 2000 below ≈ 0.03 in every d ≤ 32.
+
+    Parameters
+    ----------
+    x : array_like
+        The sample whose law is tested, shape (n, d) ((n,) means d = 1).
+    y : array_like
+        The target sample, shape (m, d).
+    eps : float or array_like
+        TV budgets ε, each in [0, 1); a number or a non-empty 1-D array.
+    y_null : array_like or None
+        An independent target sample for the null level, shape (n', d); None splits ``y``.
+    max_pairs : int
+        Largest n·m solved by dense (partial) OT.
+    num_iter_max : int
+        Iteration limit of the network simplex.
+
+    Returns
+    -------
+    ClosenessFrontier
+        The ε grid, γ(ε) and the null level, each shape (k,).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Invalid samples or ``eps``, differing dimensions, a ``y`` of fewer than 2 points
+        without ``y_null``, or a problem larger than ``max_pairs``.
+    RuntimeError
+        POT's partial OT fails at some ε (increase ``num_iter_max``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diffbounds.simulators import metrics
+    >>> x = np.array([0.0, 1.0, 2.0, 30.0])
+    >>> front = metrics.closeness_frontier(x, np.array([0.0, 1.0, 2.0, 3.0]), [0.0, 0.25])
+    >>> front.w2.round(3).tolist()  # dropping a quarter of the mass removes the outlier
+    [13.5, 0.0]
     """
     xa = _as_samples("x", x)
     ya = _as_samples("y", y)
@@ -545,12 +755,24 @@ def closeness_frontier(
 class HalfspaceTVBound:
     """Result of ``tv_halfspace_lower_bound``.
 
-    statistic: max over directions of the KS distance between ⟨v, x⟩ and the projected mixture;
-    direction: the maximising unit vector; lower_bound: max(0, statistic − margin), a lower
-    bound on TV(P, mixture) holding with probability ≥ 1 − alpha when x is i.i.d. from P;
-    margin: the DKW–Massart sampling margin sqrt(log(2k/alpha)/(2n)) over the k directions
-    (also the level a sample from the mixture itself exceeds with probability ≤ alpha);
-    directions, statistics: every direction tried (k, d) and its KS distance (k,).
+    Attributes
+    ----------
+    statistic : float
+        Max over directions of the KS distance between ⟨v, x⟩ and the projected mixture.
+    direction : numpy.ndarray
+        The maximising unit vector, shape (d,).
+    lower_bound : float
+        max(0, statistic − margin), a lower bound on TV(P, mixture) holding with probability
+        ≥ 1 − alpha when x is i.i.d. from P.
+    margin : float
+        The DKW–Massart sampling margin sqrt(log(2k/alpha)/(2n)) over the k directions (also
+        the level a sample from the mixture itself exceeds with probability ≤ alpha).
+    alpha : float
+        The error probability of ``lower_bound``.
+    directions : numpy.ndarray
+        Every direction tried, shape (k, d).
+    statistics : numpy.ndarray
+        The KS distance of each direction, shape (k,).
     """
 
     statistic: float
@@ -570,7 +792,8 @@ def _ks_exact(values: np.ndarray, cdf_values: np.ndarray) -> float:
 
 
 def tv_halfspace_lower_bound(
-    x, mixture, n_directions: int = 64, seed: int = 0, *, alpha: float = 0.05
+    x: ArrayLike, mixture: GaussianMixture, n_directions: int = 64, seed: int = 0, *,
+    alpha: float = 0.05
 ) -> HalfspaceTVBound:
     """max_v sup_t |P̂(⟨v, x⟩ ≤ t) − Q(⟨v, x⟩ ≤ t)|: half-space discrepancy, a TV lower bound.
 
@@ -590,6 +813,40 @@ def tv_halfspace_lower_bound(
     exact TV is 0.003–0.075), and ``lower_bound`` is 0 there: it stops resolving TV below the
     margin, 0.081 (n = 600) / 0.044 (n = 2000). For a TV of 0.53 along one direction v it gives
     0.44–0.49 in d = 2 and 8, 0.39–0.46 in d = 32 (random directions rarely meet v).
+
+    Parameters
+    ----------
+    x : array_like
+        Samples from P, shape (n, d) ((n,) means d = 1).
+    mixture : GaussianMixture
+        The law Q (anything with ``.dim`` and ``.project(v).cdf``), of dimension d.
+    n_directions : int
+        Number of random unit directions added to the d axes (d > 1), >= 1.
+    seed : int
+        Seed of the random directions, >= 0.
+    alpha : float
+        Error probability of ``lower_bound``, in (0, 1).
+
+    Returns
+    -------
+    HalfspaceTVBound
+        The statistic, its direction, the margin and the lower bound.
+
+    Raises
+    ------
+    TypeError
+        ``mixture`` lacks ``.dim``/``.project``, or invalid samples or counts.
+    ValueError
+        Dimensions differ, or invalid ``x``, ``n_directions``, ``seed`` or ``alpha``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diffbounds.simulators import GaussianMixture, metrics
+    >>> q = GaussianMixture([1.0], [[0.0]], 1.0)
+    >>> res = metrics.tv_halfspace_lower_bound(np.full(100, 3.0), q)  # far from N(0, 1)
+    >>> round(res.statistic, 4), res.lower_bound > 0.8
+    (0.9987, True)
     """
     xa = _as_samples("x", x)
     n_directions = _check_positive_int("n_directions", n_directions)

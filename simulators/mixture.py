@@ -22,6 +22,7 @@ import numbers
 from collections.abc import Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
 from diffbounds.simulators._validate import check_seed
@@ -195,13 +196,26 @@ class GaussianMixture:
     normalize : bool
         Divide the weights by their sum instead of requiring them to sum to 1.
 
-    Attributes (read-only float64 arrays)
-    -------------------------------------
-    weights (K,), log_weights (K,) = log(weights / sum(weights)), means (K, d),
-    cov_type in {"isotropic", "diagonal", "full"}, eigvals (K, d) covariance eigenvalues,
-    eigvecs (K, d, d) with ``Sigma_k = eigvecs[k] @ diag(eigvals[k]) @ eigvecs[k].T`` for
-    "full" (else None), variances (K,) for "isotropic", (K, d) for "diagonal", None for "full".
+    Attributes
+    ----------
+    weights : numpy.ndarray
+        Shape (K,), read-only float64, as are the arrays below.
+    log_weights : numpy.ndarray
+        log(weights / sum(weights)), shape (K,).
+    means : numpy.ndarray
+        Shape (K, d).
+    cov_type : {"isotropic", "diagonal", "full"}
+        The covariance structure.
+    eigvals : numpy.ndarray
+        Covariance eigenvalues, shape (K, d).
+    eigvecs : numpy.ndarray or None
+        Shape (K, d, d) with ``Sigma_k = eigvecs[k] @ diag(eigvals[k]) @ eigvecs[k].T`` for
+        "full", else None.
+    variances : numpy.ndarray or None
+        Shape (K,) for "isotropic", (K, d) for "diagonal", None for "full".
 
+    Notes
+    -----
     Points ``x``: shape (d,) or (..., d); for d = 1 also a scalar or a plain (n,) array (n
     points). ``score(x)`` has the shape of ``x``; ``log_prob(x)`` drops the last axis (a scalar
     for one point). ``sample(n, seed)`` returns (n, d). 1-D mixtures also have ``pdf``,
@@ -229,7 +243,8 @@ class GaussianMixture:
         "_dense",
     )
 
-    def __init__(self, weights, means, covariances, *, normalize: bool = False):
+    def __init__(self, weights: ArrayLike, means: ArrayLike,
+                 covariances: ArrayLike | list | tuple, *, normalize: bool = False) -> None:
         if not isinstance(normalize, (bool, np.bool_)):
             raise TypeError(f"normalize: expected a bool, got {type(normalize).__name__}")
 
@@ -352,11 +367,28 @@ class GaussianMixture:
         )
 
     def mean(self) -> np.ndarray:
-        """E x = sum_k w_k mu_k, shape (d,)."""
+        """E x = sum_k w_k mu_k, shape (d,).
+
+        Returns
+        -------
+        numpy.ndarray
+            The mean, shape (d,).
+        """
         return self._probs @ self.means
 
     def second_moment(self) -> float:
-        """E ||x||^2 = sum_k w_k (||mu_k||^2 + tr Sigma_k): the paper's m_2^2 (not m_2)."""
+        """E ||x||^2 = sum_k w_k (||mu_k||^2 + tr Sigma_k): the paper's m_2^2 (not m_2).
+
+        Returns
+        -------
+        float
+            m_2^2, in squared units of x.
+
+        Examples
+        --------
+        >>> GaussianMixture([0.5, 0.5], [[1.0, 0.0], [-1.0, 0.0]], 2.0).second_moment()
+        5.0
+        """
         per_component = np.sum(self.means**2, axis=1) + np.sum(self.eigvals, axis=1)
         return float(self._probs @ per_component)
 
@@ -365,6 +397,11 @@ class GaussianMixture:
 
         For "full" mixtures this is the validated (symmetrised) input matrix, or for ``at(t)``
         ``e^{-2t} Sigma_k + sigma_t^2 I`` formed from it, not a product of eigenfactors.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (K, d, d), a new array.
         """
         K, d = self.n_components, self.dim
         if self._dense is not None:
@@ -386,10 +423,31 @@ class GaussianMixture:
 
     # -- the forward process ---------------------------------------------------------------------
 
-    def at(self, t) -> GaussianMixture:
+    def at(self, t: float) -> GaussianMixture:
         """OU marginal q_t: means e^{-t} mu_k, covariances e^{-2t} Sigma_k + (1 - e^{-2t}) I.
 
         Keeps ``cov_type`` and reuses ``eigvecs``; ``at(0)`` reproduces the mixture exactly.
+
+        Parameters
+        ----------
+        t : float
+            Diffusion time, finite and >= 0.
+
+        Returns
+        -------
+        GaussianMixture
+            q_t, with the weights of q_0.
+
+        Raises
+        ------
+        TypeError, ValueError
+            ``t`` not a real number, not finite or negative.
+
+        Examples
+        --------
+        >>> q = GaussianMixture([1.0], [[2.0]], 1.0).at(1e6)  # forgets the start
+        >>> float(q.means[0, 0]), float(q.variances[0])
+        (0.0, 1.0)
         """
         t = _check_time(t)
         decay = math.exp(-t)
@@ -438,6 +496,7 @@ class GaussianMixture:
         """
         diff = pts[:, None, :] - self.means[None, :, :]  # (n, K, d)
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             # y = Q_k^T (x - mu_k), coordinates in the eigenbasis
             y = np.einsum("kji,nkj->nki", self.eigvecs, diff)
             scaled = y / self.eigvals[None]
@@ -446,6 +505,7 @@ class GaussianMixture:
             scaled = diff / self.eigvals[None]
             maha = np.einsum("nki,nki->nk", diff, scaled)
         else:
+            assert self.variances is not None  # stored for every "isotropic" mixture
             scaled = diff / self.variances[None, :, None]
             maha = np.einsum("nki,nki->nk", diff, scaled)
         log_joint = self.log_weights[None] - 0.5 * (
@@ -461,6 +521,7 @@ class GaussianMixture:
         the softmax of the log-joints is the exact 0/1 answer. Equal covariances give a finite
         linear difference wherever |x| < ~1e307."""
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             prec = np.einsum("kij,kj,klj->kil", self.eigvecs, 1.0 / self.eigvals, self.eigvecs)
         else:
             prec = np.zeros((self.n_components, self.dim, self.dim))
@@ -479,8 +540,31 @@ class GaussianMixture:
         const = self.log_weights - 0.5 * self._log_det
         return const[None] - 0.5 * dmaha
 
-    def log_prob(self, x):
-        """log q(x) = logsumexp_k [log w_k + log N(x; mu_k, Sigma_k)]; shape (n,) or scalar."""
+    def log_prob(self, x: ArrayLike) -> np.ndarray | np.float64:
+        """log q(x) = logsumexp_k [log w_k + log N(x; mu_k, Sigma_k)]; shape (n,) or scalar.
+
+        Parameters
+        ----------
+        x : array_like
+            Points, shape (d,) or (..., d); for d = 1 also a scalar or an (n,) array.
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            log q, the points' shape without the last axis (a float for one point).
+
+        Raises
+        ------
+        TypeError, ValueError
+            ``x`` not real, not finite, or of the wrong last dimension.
+
+        Examples
+        --------
+        >>> import math
+        >>> q = GaussianMixture([1.0], [[0.0, 0.0]], 1.0)
+        >>> math.isclose(q.log_prob([0.0, 0.0]), -math.log(2 * math.pi))
+        True
+        """
         pts, lead = self._points(x)
         out = np.empty(pts.shape[0])
         step = self._chunk()
@@ -491,10 +575,32 @@ class GaussianMixture:
         out = out.reshape(lead)
         return out[()] if out.ndim == 0 else out
 
-    def score(self, x):
+    def score(self, x: ArrayLike) -> np.ndarray | np.float64:
         """grad log q(x) = -sum_k r_k(x) Sigma_k^{-1}(x - mu_k), r = softmax_k of log w_k N_k.
 
         Same shape as ``x``. Raises FloatingPointError rather than return a non-finite score.
+
+        Parameters
+        ----------
+        x : array_like
+            Points, shape (d,) or (..., d); for d = 1 also a scalar or an (n,) array.
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            The score, the shape of ``x`` (a float for a scalar ``x``), in 1/units of x.
+
+        Raises
+        ------
+        TypeError, ValueError
+            ``x`` not real, not finite, or of the wrong last dimension.
+        FloatingPointError
+            The score is not representable in float64 at some point.
+
+        Examples
+        --------
+        >>> GaussianMixture([1.0], [[1.0, 0.0]], 2.0).score([3.0, 1.0])
+        array([-1. , -0.5])
         """
         pts, _ = self._points(x)
         out = np.empty_like(pts)
@@ -511,6 +617,7 @@ class GaussianMixture:
                 resp = np.exp(lj)
                 resp /= np.sum(resp, axis=1, keepdims=True)
                 if self.cov_type == "full":
+                    assert self.eigvecs is not None  # stored for every "full" mixture
                     # Sigma^{-1}(x - mu) = Q (y / lambda); sum over k weighted by r_k
                     out[i : i + step] = -np.einsum(
                         "kij,nkj->ni", self.eigvecs, resp[:, :, None] * scaled
@@ -526,14 +633,34 @@ class GaussianMixture:
 
     # -- sampling ----------------------------------------------------------------------------------
 
-    def sample(self, n, seed) -> np.ndarray:
+    def sample(self, n: int, seed: int | np.random.Generator) -> np.ndarray:
         """n i.i.d. draws, shape (n, d): k ~ w, x = mu_k + Q_k diag(sqrt(lambda_k)) z.
 
         ``seed``: an integer in [0, 2⁶⁴) (the package's one seed rule,
         ``simulators._validate.check_seed``), or an ``np.random.Generator`` whose stream is
         consumed; the global NumPy RNG is never used and ``None`` is refused.
 
-        Raises ``TypeError``/``ValueError`` naming ``n`` or ``seed``.
+        Parameters
+        ----------
+        n : int
+            Number of draws, >= 1.
+        seed : int or numpy.random.Generator
+            See above.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n, d), float64.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming ``n`` or ``seed``.
+
+        Examples
+        --------
+        >>> GaussianMixture([1.0], [[0.0, 0.0]], 1.0).sample(5, seed=0).shape
+        (5, 2)
         """
         n = _check_count("n", n)
         if isinstance(seed, np.random.Generator):
@@ -549,6 +676,7 @@ class GaussianMixture:
         z = rng.standard_normal((n, d))
         scale = np.sqrt(self.eigvals)
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             x = np.empty((n, d))
             for k in range(K):
                 sel = comp == k
@@ -561,14 +689,38 @@ class GaussianMixture:
 
     # -- projections and one-dimensional laws ---------------------------------------------
 
-    def project(self, v) -> GaussianMixture:
-        """Law of <v, x>: the 1-D mixture with means <v, mu_k> and variances v^T Sigma_k v."""
+    def project(self, v: ArrayLike) -> GaussianMixture:
+        """Law of <v, x>: the 1-D mixture with means <v, mu_k> and variances v^T Sigma_k v.
+
+        Parameters
+        ----------
+        v : array_like
+            A non-zero direction, shape (d,) (not normalised: <v, x> is taken as given).
+
+        Returns
+        -------
+        GaussianMixture
+            A 1-D, isotropic mixture with the weights of this one.
+
+        Raises
+        ------
+        TypeError, ValueError
+            ``v`` not real, of the wrong shape, or zero.
+
+        Examples
+        --------
+        >>> q = GaussianMixture([1.0], [[1.0, 2.0]], [[1.0, 4.0]])
+        >>> p = q.project([1.0, 1.0])
+        >>> float(p.means[0, 0]), float(p.variances[0])
+        (3.0, 5.0)
+        """
         v = _real_array("v", v)
         if v.shape != (self.dim,):
             raise ValueError(f"v: expected shape ({self.dim},), got {v.shape}")
         if not np.any(v != 0):
             raise ValueError("v: must be a non-zero vector")
         if self.cov_type == "full":
+            assert self.eigvecs is not None  # stored for every "full" mixture
             proj = np.einsum("kji,j->ki", self.eigvecs, v)  # Q_k^T v
             var = np.einsum("ki,ki->k", proj**2, self.eigvals)
         else:
@@ -586,31 +738,106 @@ class GaussianMixture:
         self._require_1d(name)
         return _real_array(name, x, allow_inf=True), self.means[:, 0], np.sqrt(self.eigvals[:, 0])
 
-    def pdf(self, x):
-        """1-D density q(x) = sum_k w_k phi((x - mu_k)/s_k)/s_k, elementwise (log-sum-exp)."""
+    def pdf(self, x: ArrayLike) -> np.ndarray | np.float64:
+        """1-D density q(x) = sum_k w_k phi((x - mu_k)/s_k)/s_k, elementwise (log-sum-exp).
+
+        Parameters
+        ----------
+        x : array_like
+            Points of a 1-D mixture, any shape (each entry one point).
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            Elementwise, the shape of ``x`` (a float for a scalar).
+
+        Raises
+        ------
+        TypeError, ValueError
+            The mixture is not 1-D (ValueError), or ``x`` is not real (NaN refused).
+
+        Examples
+        --------
+        >>> import math
+        >>> math.isclose(GaussianMixture([1.0], [0.0], 1.0).pdf(0.0), 1 / math.sqrt(2 * math.pi))
+        True
+        """
         return np.exp(self.logpdf(x))
 
-    def logpdf(self, x):
-        """1-D log density log q(x), elementwise over any array shape."""
+    def logpdf(self, x: ArrayLike) -> np.ndarray | np.float64:
+        """1-D log density log q(x), elementwise over any array shape.
+
+        Parameters
+        ----------
+        x : array_like
+            Points of a 1-D mixture, any shape (each entry one point).
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            Elementwise, the shape of ``x`` (a float for a scalar).
+
+        Raises
+        ------
+        TypeError, ValueError
+            The mixture is not 1-D (ValueError), or ``x`` is not real (NaN refused).
+        """
         arr, mu, s = self._scalar_args("x", x)
         z = (arr[..., None] - mu) / s
         terms = self.log_weights - np.log(s) - 0.5 * _LOG_2PI - 0.5 * z * z
         out = special.logsumexp(terms, axis=-1)
         return out[()] if out.ndim == 0 else out
 
-    def cdf(self, x):
-        """1-D distribution function F(x) = sum_k w_k Phi((x - mu_k)/s_k), elementwise."""
+    def cdf(self, x: ArrayLike) -> np.ndarray | np.float64:
+        """1-D distribution function F(x) = sum_k w_k Phi((x - mu_k)/s_k), elementwise.
+
+        Parameters
+        ----------
+        x : array_like
+            Points of a 1-D mixture, any shape (each entry one point).
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            Elementwise, the shape of ``x`` (a float for a scalar).
+
+        Raises
+        ------
+        TypeError, ValueError
+            The mixture is not 1-D (ValueError), or ``x`` is not real (±inf allowed, NaN refused).
+
+        Examples
+        --------
+        >>> GaussianMixture([0.5, 0.5], [-1.0, 1.0], 1.0).cdf([0.0, float("inf")])
+        array([0.5, 1. ])
+        """
         arr, mu, s = self._scalar_args("x", x)
         out = special.ndtr((arr[..., None] - mu) / s) @ self._probs
         return out[()] if out.ndim == 0 else out
 
-    def sf(self, x):
-        """1-D survival function 1 - F(x) = sum_k w_k Phi((mu_k - x)/s_k), accurate in the tail."""
+    def sf(self, x: ArrayLike) -> np.ndarray | np.float64:
+        """1-D survival function 1 - F(x) = sum_k w_k Phi((mu_k - x)/s_k), accurate in the tail.
+
+        Parameters
+        ----------
+        x : array_like
+            Points of a 1-D mixture, any shape (each entry one point).
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            Elementwise, the shape of ``x`` (a float for a scalar).
+
+        Raises
+        ------
+        TypeError, ValueError
+            The mixture is not 1-D (ValueError), or ``x`` is not real (±inf allowed, NaN refused).
+        """
         arr, mu, s = self._scalar_args("x", x)
         out = special.ndtr((mu - arr[..., None]) / s) @ self._probs
         return out[()] if out.ndim == 0 else out
 
-    def quantile(self, p):
+    def quantile(self, p: ArrayLike) -> np.ndarray | np.float64:
         """1-D quantile F^{-1}(p), elementwise (safeguarded Newton on log F or log(1 - F)).
 
         The root is bracketed by the component quantiles min_k / max_k (mu_k + s_k Phi^{-1}(p));
@@ -619,16 +846,57 @@ class GaussianMixture:
         wherever the quantile is well conditioned (q(x) not negligible against min(p, 1 - p));
         inside an empty gap between far-apart components any x with F(x) == p in float64 is
         returned. p = 0 and p = 1 give -inf and +inf.
+
+        Parameters
+        ----------
+        p : array_like
+            Probabilities in [0, 1], any shape.
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            Elementwise, the shape of ``p`` (a float for a scalar).
+
+        Raises
+        ------
+        TypeError, ValueError
+            The mixture is not 1-D, or ``p`` is not real (TypeError) or outside [0, 1].
+
+        Examples
+        --------
+        >>> GaussianMixture([0.5, 0.5], [-1.0, 1.0], 1.0).quantile([0.0, 0.5])
+        array([-inf,   0.])
         """
         return self._inverse("p", p, upper=False)
 
-    def isf(self, q):
+    def isf(self, q: ArrayLike) -> np.ndarray | np.float64:
         """1-D inverse survival function S^{-1}(q): the x with P(X > x) = q, elementwise.
 
         Solved on log S(x) = log q directly (never through ``quantile(1 - q)``, which loses
         every digit of q below float64's resolution of 1 - q): q = 1e-12 gives the threshold of
         mass exactly 1e-12. Same accuracy and bracketing as ``quantile``; q = 0 and q = 1 give
         +inf and -inf. Raises ValueError naming ``q`` outside [0, 1].
+
+        Parameters
+        ----------
+        q : array_like
+            Tail probabilities in [0, 1], any shape.
+
+        Returns
+        -------
+        numpy.ndarray or numpy.float64
+            Elementwise, the shape of ``q`` (a float for a scalar).
+
+        Raises
+        ------
+        TypeError, ValueError
+            The mixture is not 1-D, or ``q`` is not real (TypeError) or outside [0, 1].
+
+        Examples
+        --------
+        >>> import math
+        >>> math.isclose(GaussianMixture([1.0], [0.0], 1.0).isf(1e-12), 7.034483825, rel_tol=1e-9)
+        True
         """
         return self._inverse("q", q, upper=True)
 
@@ -707,10 +975,23 @@ class GaussianMixture:
     # -- configs -----------------------------------------------------------------------------
 
     def to_dict(self) -> dict:
-        """Plain-Python config {weights, means, cov_type, covariances}, structure preserved."""
+        """Plain-Python config {weights, means, cov_type, covariances}, structure preserved.
+
+        Returns
+        -------
+        dict
+            Lists of floats under "weights", "means", "covariances" (variances (K,) or (K, d),
+            or full matrices (K, d, d)) and the "cov_type" string.
+
+        Examples
+        --------
+        >>> GaussianMixture([1.0], [[0.0]], 2.0).to_dict()
+        {'weights': [1.0], 'means': [[0.0]], 'cov_type': 'isotropic', 'covariances': [2.0]}
+        """
         if self.cov_type == "full":
             cov = self.covariance_matrices()
         else:
+            assert self.variances is not None  # stored for every non-"full" mixture
             cov = self.variances
         return {
             "weights": self.weights.tolist(),
@@ -721,7 +1002,25 @@ class GaussianMixture:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> GaussianMixture:
-        """Inverse of ``to_dict``; ``cov_type``, when present, must match the covariances."""
+        """Inverse of ``to_dict``; ``cov_type``, when present, must match the covariances.
+
+        Parameters
+        ----------
+        data : Mapping
+            Keys "weights", "means", "covariances" and optionally "cov_type".
+
+        Returns
+        -------
+        GaussianMixture
+
+        Raises
+        ------
+        TypeError
+            ``data`` is not a mapping.
+        ValueError
+            Missing or unknown keys, a mismatched ``cov_type``, or invalid values (as the
+            constructor).
+        """
         if not isinstance(data, Mapping):
             raise TypeError(f"data: expected a mapping, got {type(data).__name__}")
         required = {"weights", "means", "covariances"}
@@ -740,12 +1039,40 @@ class GaussianMixture:
         return mixture
 
     def to_json(self) -> str:
-        """JSON text of ``to_dict()`` (floats round-trip exactly)."""
+        """JSON text of ``to_dict()`` (floats round-trip exactly).
+
+        Returns
+        -------
+        str
+        """
         return json.dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, s: str | bytes) -> GaussianMixture:
-        """Inverse of ``to_json``."""
+        """Inverse of ``to_json``.
+
+        Parameters
+        ----------
+        s : str or bytes
+            JSON text of a config (see :meth:`to_dict`).
+
+        Returns
+        -------
+        GaussianMixture
+
+        Raises
+        ------
+        TypeError
+            ``s`` is not text.
+        ValueError
+            ``s`` is not valid JSON or not a valid config.
+
+        Examples
+        --------
+        >>> q = GaussianMixture([0.3, 0.7], [[0.0], [1.0]], [0.5, 2.0])
+        >>> GaussianMixture.from_json(q.to_json()).to_dict() == q.to_dict()
+        True
+        """
         if not isinstance(s, (str, bytes, bytearray)):
             raise TypeError(f"s: expected JSON text, got {type(s).__name__}")
         try:

@@ -10,6 +10,7 @@ exponential integrator, y′ = a y + b s_t(y) + c ξ, is the linear Gaussian rec
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds.simulators.sampler import _check_times
 
@@ -28,10 +29,47 @@ def _exact_step_coefficients(times) -> np.ndarray:
     return np.column_stack([a, b, c])
 
 
-def gaussian_chain_moments(mean, cov, times, *, init_mean=None, init_cov=None):
+def gaussian_chain_moments(
+    mean: ArrayLike, cov: ArrayLike, times: ArrayLike, *, init_mean: ArrayLike | None = None,
+    init_cov: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact mean and covariance of the sampler's output for the target N(mean, cov).
 
-    The chain starts from N(init_mean, init_cov) (default N(0, I)) at ``times[0]``.
+    The chain starts from N(init_mean, init_cov) (default N(0, I)) at ``times[0]`` and takes
+    the exponential-integrator steps of the module docstring with the exact score.
+
+    Parameters
+    ----------
+    mean : array_like
+        Target mean μ, shape (d,) (a scalar means d = 1).
+    cov : array_like
+        Target covariance Σ, shape (d, d), symmetric positive definite.
+    times : array_like
+        A schedule (decreasing diffusion times), shape (N + 1,).
+    init_mean : array_like or None
+        Mean of the start law, shape (d,); None for 0.
+    init_cov : array_like or None
+        Covariance of the start law, shape (d, d); None for I.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The output's mean, shape (d,), and covariance, shape (d, d).
+
+    Raises
+    ------
+    ValueError
+        ``cov`` of the wrong shape or not symmetric positive definite, or an invalid schedule.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import oracles
+    >>> m, C = oracles.gaussian_chain_moments([0.0], [[1.0]], [2.0, 1.0])
+    >>> m.shape, C.shape
+    ((1,), (1, 1))
+    >>> import math  # one step, h = 1, score −y: A = e − 2(e − 1) = 2 − e, c² = e² − 1
+    >>> math.isclose(float(C[0, 0]), (2 - math.e) ** 2 + math.e ** 2 - 1)
+    True
     """
     mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
     d = mean.size
@@ -56,8 +94,35 @@ def gaussian_chain_moments(mean, cov, times, *, init_mean=None, init_cov=None):
     return m, C
 
 
-def gaussian_marginal(mean, cov, t):
-    """(mean, cov) of q_t for q₀ = N(mean, cov): (e^{−t} μ, e^{−2t} Σ + σ_t² I)."""
+def gaussian_marginal(mean: ArrayLike, cov: ArrayLike, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, cov) of q_t for q₀ = N(mean, cov): (e^{−t} μ, e^{−2t} Σ + σ_t² I).
+
+    Parameters
+    ----------
+    mean : array_like
+        μ, shape (d,) (a scalar means d = 1).
+    cov : array_like
+        Σ, shape (d, d).
+    t : float
+        Diffusion time, finite and >= 0.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The mean of q_t, shape (d,), and its covariance, shape (d, d).
+
+    Raises
+    ------
+    ValueError
+        ``t`` negative or not finite.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import oracles
+    >>> m, C = oracles.gaussian_marginal([1.0], [[0.0]], 0.0)
+    >>> m.tolist(), C.tolist()
+    ([1.0], [[0.0]])
+    """
     mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
     cov = np.asarray(cov, dtype=np.float64)
     if t < 0 or not np.isfinite(t):

@@ -11,6 +11,7 @@ import math
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "uniform",
@@ -70,8 +71,23 @@ def _strictly_decreasing(times: np.ndarray, T: float, t_stop: float, n: int) -> 
         f"{math.ulp(T):.3g}); use fewer steps or a wider interval")
 
 
-def uniform(T, t_stop, n_steps) -> np.ndarray:
+def uniform(T: float, t_stop: float, n_steps: int) -> np.ndarray:
     """Equal steps: times[k] = T - k (T - t_stop) / N, k = 0..N; shape (N + 1,).
+
+    Parameters
+    ----------
+    T : float
+        Horizon (diffusion time of the first step), finite and > ``t_stop``.
+    t_stop : float
+        Early-stopping time (the last time), finite and > 0.
+    n_steps : int
+        Number of steps N >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (N + 1,), strictly decreasing, ``times[0] == T`` and
+        ``times[-1] == t_stop`` exactly.
 
     Raises
     ------
@@ -79,6 +95,12 @@ def uniform(T, t_stop, n_steps) -> np.ndarray:
         Wrong types or values of the arguments; ``ValueError`` naming ``n_steps`` when the
         N + 1 times are not distinct float64 numbers (the resolution limit: steps of about
         ``math.ulp(T)``).
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import schedule
+    >>> schedule.uniform(2.0, 0.5, 3)
+    array([2. , 1.5, 1. , 0.5])
     """
     T, t_stop, n = _check_interval(T, t_stop, n_steps)
     times = np.linspace(T, t_stop, n + 1)
@@ -86,7 +108,7 @@ def uniform(T, t_stop, n_steps) -> np.ndarray:
     return _strictly_decreasing(times, T, t_stop, n)
 
 
-def exponential(T, t_stop, n_steps) -> np.ndarray:
+def exponential(T: float, t_stop: float, n_steps: int) -> np.ndarray:
     """Benton et al. (BBDD24) shape: constant steps while times >= 1, geometric below 1.
 
     Construction. The linear phase covers [max(t_stop, 1), T], of length
@@ -104,8 +126,33 @@ def exponential(T, t_stop, n_steps) -> np.ndarray:
     t_stop >= 1 an all-linear schedule; if both phases exist but N = 1, the one step is
     [T, t_stop]. ``step_size_kappa(times)`` returns the kappa of any schedule.
 
-    Raises ``ValueError`` naming ``n_steps`` when the times would not be strictly decreasing
-    in float64 (more steps than float64 resolves between ``t_stop`` and ``T``).
+    Parameters
+    ----------
+    T : float
+        Horizon, finite and > ``t_stop``.
+    t_stop : float
+        Early-stopping time, finite and > 0.
+    n_steps : int
+        Number of steps N >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (N + 1,), strictly decreasing from ``T`` to ``t_stop`` (both exact).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Wrong types or values of the arguments; ``ValueError`` naming ``n_steps`` when the
+        times would not be strictly decreasing in float64 (more steps than float64 resolves
+        between ``t_stop`` and ``T``).
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import schedule
+    >>> times = schedule.exponential(3.0, 0.01, 4)
+    >>> times[[0, -1]], bool(1.0 in times)
+    (array([3.  , 0.01]), True)
     """
     T, t_stop, n = _check_interval(T, t_stop, n_steps)
     lin_len = max(T, 1.0) - max(t_stop, 1.0)
@@ -128,8 +175,32 @@ def exponential(T, t_stop, n_steps) -> np.ndarray:
     return _strictly_decreasing(times, T, t_stop, n)
 
 
-def step_size_kappa(times) -> float:
-    """kappa = max_k h_k / min(1, times[k+1]), the constant of the BBDD24 step-size condition."""
+def step_size_kappa(times: ArrayLike) -> float:
+    """kappa = max_k h_k / min(1, times[k+1]), the constant of the BBDD24 step-size condition.
+
+    Parameters
+    ----------
+    times : array_like
+        A schedule: real, shape (N + 1,) with N >= 1, finite, strictly decreasing, > 0.
+
+    Returns
+    -------
+    float
+        kappa (dimensionless).
+
+    Raises
+    ------
+    TypeError
+        ``times`` is a string or not real.
+    ValueError
+        ``times`` is not 1-D of length >= 2, not finite, not > 0 or not strictly decreasing.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import schedule
+    >>> schedule.step_size_kappa([2.0, 1.0, 0.5])
+    1.0
+    """
     if isinstance(times, (str, bytes)):
         raise TypeError("times: expected a 1-D array of diffusion times, got str")
     arr = np.asarray(times)
@@ -146,9 +217,34 @@ def step_size_kappa(times) -> float:
     return float(np.max(steps / np.minimum(1.0, arr[1:])))
 
 
-def early_stop_time(gamma, second_moment, dim) -> float:
-    """t_stop = min(gamma, gamma^2 m_2^2 / d) (Theorem C.2 proof); ``second_moment`` is
-    m_2^2 = E||x||^2 (e.g. ``GaussianMixture.second_moment()``), not m_2."""
+def early_stop_time(gamma: float, second_moment: float, dim: int) -> float:
+    """t_stop = min(gamma, gamma^2 m_2^2 / d) (Theorem C.2 proof).
+
+    Parameters
+    ----------
+    gamma : float
+        Target W2 closeness of the early-stopped law, > 0.
+    second_moment : float
+        m_2^2 = E||x||^2 (e.g. ``GaussianMixture.second_moment()``), not m_2; > 0.
+    dim : int
+        Dimension d >= 1.
+
+    Returns
+    -------
+    float
+        The early-stopping time t_stop.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Wrong types, non-finite values, ``gamma`` or ``second_moment`` <= 0, ``dim`` < 1.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import schedule
+    >>> schedule.early_stop_time(0.5, 2.0, 4)  # min(0.5, 0.5**2 * 2 / 4)
+    0.125
+    """
     gamma = _real("gamma", gamma)
     second_moment = _real("second_moment", second_moment)
     dim = _count("dim", dim)
@@ -159,9 +255,38 @@ def early_stop_time(gamma, second_moment, dim) -> float:
     return min(gamma, gamma * gamma * second_moment / dim)
 
 
-def horizon(dim, m2, eps, delta) -> float:
-    """T = log((sqrt(d) + m_2) / (eps + delta)) (Theorem B.7 proof); ``m2`` is m_2 =
-    sqrt(E||x||^2), not its square. May be small or negative when eps + delta is large."""
+def horizon(dim: int, m2: float, eps: float, delta: float) -> float:
+    """T = log((sqrt(d) + m_2) / (eps + delta)) (Theorem B.7 proof).
+
+    May be small or negative when eps + delta is large.
+
+    Parameters
+    ----------
+    dim : int
+        Dimension d >= 1.
+    m2 : float
+        m_2 = sqrt(E||x||^2), not its square; >= 0.
+    eps, delta : float
+        Target accuracy and failure probability, each >= 0 with eps + delta > 0.
+
+    Returns
+    -------
+    float
+        The horizon T (diffusion time).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Wrong types, non-finite values, a negative ``m2``, ``eps`` or ``delta``, or
+        eps + delta = 0.
+
+    Examples
+    --------
+    >>> import math
+    >>> from diffbounds.simulators import schedule
+    >>> math.isclose(schedule.horizon(4, 1.0, 0.1, 0.2), math.log(10.0))
+    True
+    """
     dim = _count("dim", dim)
     m2 = _real("m2", m2)
     eps = _real("eps", eps)

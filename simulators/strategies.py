@@ -15,6 +15,8 @@ operator norm at most ``1 / min_var + d (R + mean_scale)^2 / min_var^2`` on the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -28,12 +30,39 @@ _MIN_WEIGHT = 0.05
 
 
 def seeds() -> st.SearchStrategy[int]:
-    """Seeds for ``np.random.default_rng``: integers in [0, 2**32 - 1]."""
+    """Seeds for ``np.random.default_rng``: integers in [0, 2**32 - 1].
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+    """
     return st.integers(0, 2**32 - 1)
 
 
 def diffusion_times(min_t: float = 0.0, max_t: float = 5.0) -> st.SearchStrategy[float]:
-    """Finite diffusion times t in [min_t, max_t] (0 <= min_t <= max_t)."""
+    """Finite diffusion times t in [min_t, max_t] (0 <= min_t <= max_t).
+
+    Parameters
+    ----------
+    min_t, max_t : float
+        The interval's ends, finite, 0 <= min_t <= max_t.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        Floats in [min_t, max_t] (no NaN, no infinity).
+
+    Raises
+    ------
+    ValueError
+        Non-finite ends, ``min_t`` < 0 or ``max_t`` < ``min_t``.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import strategies
+    >>> strategies.diffusion_times(0.0, 1.0)
+    floats(min_value=0.0, max_value=1.0, allow_nan=False, allow_infinity=False)
+    """
     if not (np.isfinite(min_t) and np.isfinite(max_t)):
         raise ValueError(f"min_t: bounds must be finite, got [{min_t}, {max_t}]")
     if min_t < 0:
@@ -54,7 +83,7 @@ def mixtures(
     min_dim: int = 1,
     max_dim: int = 4,
     max_components: int = 4,
-    cov_types=_COV_TYPES,
+    cov_types: Iterable[str] = _COV_TYPES,
     mean_scale: float = 3.0,
     min_var: float = 0.1,
     max_var: float = 4.0,
@@ -65,6 +94,39 @@ def mixtures(
     Covariances by ``cov_type``: isotropic / diagonal variances log-uniform in
     [min_var, max_var]; full = Q diag(lambda) Q^T, Q from the QR factorisation of a matrix with
     entries in [-1, 1], lambda log-uniform in [min_var, max_var], symmetrised.
+
+    Parameters
+    ----------
+    min_dim, max_dim : int
+        Range of the dimension d, 1 <= min_dim <= max_dim.
+    max_components : int
+        Largest number of components K, >= 1.
+    cov_types : iterable of str
+        Non-empty subset of ("isotropic", "diagonal", "full").
+    mean_scale : float
+        Bound on the absolute value of the mean entries, finite and >= 0.
+    min_var, max_var : float
+        Range of the covariance eigenvalues, 0 < min_var <= max_var, finite.
+
+    Returns
+    -------
+    hypothesis.strategies.SearchStrategy
+        A strategy drawing ``GaussianMixture`` instances.
+
+    Raises
+    ------
+    ValueError
+        Any argument outside its range.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> from diffbounds.simulators import strategies
+    >>> @settings(max_examples=3, database=None)
+    ... @given(strategies.mixtures(max_dim=2))
+    ... def test_dim(q):
+    ...     assert 1 <= q.dim <= 2
+    >>> test_dim()
     """
     for name, value in (("min_dim", min_dim), ("max_dim", max_dim)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -14,9 +14,11 @@ reproduces the noise of the full run.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds.simulators import rng
 from diffbounds.simulators._validate import check_int, check_real, check_seed  # noqa: F401 - re-exported
@@ -122,9 +124,22 @@ def step_data(x0: np.ndarray, t: float, step: int, seed: int) -> tuple[np.ndarra
 class DenoisingData:
     """Inputs and targets of the denoising objective at every training time.
 
-    Attributes: ``times`` (N,), ``steps`` (N,) counter step indices, ``sigma2`` (N,) = σ_t²,
-    ``y`` (N, m, d) noisy inputs e^{−t_k} x_i + z_i, ``target`` (N, m, d) = −z_i/σ_{t_k}²,
-    ``seed``. Memory is 16·N·m·d bytes.
+    Memory is 16·N·m·d bytes. Built by :func:`denoising_data`.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Training times, shape (N,).
+    steps : numpy.ndarray
+        Counter step indices of the noise, shape (N,).
+    sigma2 : numpy.ndarray
+        σ_t² = 1 − e^{−2t}, shape (N,).
+    y : numpy.ndarray
+        Noisy inputs e^{−t_k} x_i + z_i, shape (N, m, d).
+    target : numpy.ndarray
+        −z_i/σ_{t_k}², shape (N, m, d).
+    seed : int
+        The noise seed.
     """
 
     times: np.ndarray
@@ -143,7 +158,8 @@ class DenoisingData:
         return self.y.shape[2]
 
 
-def denoising_data(x0, times, seed, *, steps=None) -> DenoisingData:
+def denoising_data(x0: ArrayLike, times: ArrayLike, seed: int, *,
+                   steps: ArrayLike | None = None) -> DenoisingData:
     """Setting 1.1 (paper §2.3): y_i = e^{−t_k} x_i + z_i and targets −z_i/σ_{t_k}² for each t_k.
 
     ``z_i = σ_{t_k} · rng.normals(seed, m, steps[k], d)[i]`` (counter-based: the noise of data
@@ -152,6 +168,29 @@ def denoising_data(x0, times, seed, *, steps=None) -> DenoisingData:
     (m, d) are reused at every time. Use a training seed different from the sampler's seed:
     ``simulators.sample`` draws its step-k noise from the same generator.
 
+    Parameters
+    ----------
+    x0 : array_like
+        The m data points, shape (m, d) ((m,) for d = 1), finite.
+    times : array_like
+        The N training times, finite, > 0, pairwise distinct.
+    seed : int
+        Noise seed, >= 0.
+    steps : array_like of int or None
+        Counter step index of each time, shape (N,), >= 0; None for 0..N−1.
+
+    Returns
+    -------
+    DenoisingData
+        Read-only arrays.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument that is not of the form above.
+
+    Examples
+    --------
     >>> data = denoising_data([[0.0, 1.0], [2.0, 3.0]], [1.0, 0.5], seed=7)
     >>> data.y.shape, data.target.shape
     ((2, 2, 2), (2, 2, 2))
@@ -172,11 +211,35 @@ def denoising_data(x0, times, seed, *, steps=None) -> DenoisingData:
     return DenoisingData(times, steps, s2, y, target, seed)
 
 
-def denoising_loss(f, y, target) -> float:
+def denoising_loss(f: Callable[[np.ndarray], ArrayLike], y: ArrayLike,
+                   target: ArrayLike) -> float:
     """Empirical denoising objective (paper eq. (4)): (1/m) Σ_i ‖f(y_i) − target_i‖².
 
-    ``f`` maps an (m, d) array to (m, d) (for a score of (x, t) pass ``lambda y: s(y, t)``);
-    ``y`` and ``target`` are (m, d) (one time of :func:`denoising_data`).
+    Parameters
+    ----------
+    f : callable
+        Maps an (m, d) array to (m, d) (for a score of (x, t) pass ``lambda y: s(y, t)``).
+    y, target : array_like
+        Shape (m, d), m >= 1 (one time of :func:`denoising_data`).
+
+    Returns
+    -------
+    float
+        The objective (squared units of the score).
+
+    Raises
+    ------
+    TypeError
+        ``f`` is not callable.
+    ValueError
+        Shapes differ, or ``f`` returns the wrong shape or non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.zeros((2, 1))
+    >>> denoising_loss(lambda v: v + 1.0, y, np.array([[1.0], [3.0]]))  # (0 + 4) / 2
+    2.0
     """
     if not callable(f):
         raise TypeError(f"f: expected a callable (m, d) -> (m, d), got {type(f).__name__}")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds.simulators._training._data import (
     check_data,
@@ -25,14 +29,28 @@ _TIE_TAG = 0x7469652D627265616B  # "tie-break"
 class FiniteERM(TrainedScore):
     """Result of :func:`fit_finite`: at each t_k the candidate of least empirical objective.
 
-    Extra attributes: ``index`` (N,) the chosen candidate per time, ``losses`` (N, |H|) the
-    objective of every candidate at every time, ``ties`` (N,) how many candidates tied for the
-    minimum, ``candidates`` the class as given. ``models[k] = candidates[index[k]]``.
+    ``models[k] = candidates[index[k]]``.
+
+    Parameters
+    ----------
+    candidates : list
+        The class as given.
+    index : numpy.ndarray
+        The chosen candidate per time, shape (N,).
+    losses : numpy.ndarray
+        The objective of every candidate at every time, shape (N, |H|).
+    ties : numpy.ndarray
+        How many candidates tied for the minimum, shape (N,).
+    **kw
+        The fields of :class:`TrainedScore`.
     """
 
     kind = "finite"
+    #: the chosen candidate of each time as a score function s(x, t) (set by fit_finite)
+    _wrapped: list[Callable[[np.ndarray, float], np.ndarray]]
 
-    def __init__(self, *, candidates, index, losses, ties, **kw):
+    def __init__(self, *, candidates: list, index: np.ndarray, losses: np.ndarray,
+                 ties: np.ndarray, **kw: Any) -> None:
         super().__init__(**kw)
         self.candidates = candidates
         self.index = index
@@ -74,8 +92,10 @@ def _check_candidates(candidates, d: int) -> tuple[list, list]:
     return cands, wrapped
 
 
-def fit_finite(candidates, x0, times, seed, *, truth=None, tie_break="first", tie_seed=None,
-               tie_rtol=0.0, steps=None) -> FiniteERM:
+def fit_finite(candidates: Sequence[Any], x0: ArrayLike, times: ArrayLike, seed: int, *,
+               truth: GaussianMixture | None = None, tie_break: str = "first",
+               tie_seed: int | None = None, tie_rtol: float = 0.0,
+               steps: ArrayLike | None = None) -> FiniteERM:
     """Exact ERM over a finite class H by enumeration (paper Lemma A.2, objective eq. (4)).
 
     ŝ_{t_k} = argmin_{s ∈ H} (1/m) Σ_i ‖s(y_i, t_k) + z_i/σ_{t_k}²‖², with the data of
@@ -83,14 +103,48 @@ def fit_finite(candidates, x0, times, seed, *, truth=None, tie_break="first", ti
 
     Parameters
     ----------
-    candidates : sequence of score functions ``s(x, t) -> (n, d)`` or ``GaussianMixture``s (a
-        mixture stands for the exact score of its OU marginal q_t).
-    tie_break : "first" keeps the lowest index among tied candidates; "random" picks uniformly
+    candidates : sequence
+        Score functions ``s(x, t) -> (n, d)`` or ``GaussianMixture``s (a mixture stands for
+        the exact score of its OU marginal q_t); at least one.
+    x0 : array_like
+        The m data points, shape (m, d).
+    times : array_like
+        The N training times, > 0, distinct.
+    seed : int
+        Noise seed (as :func:`denoising_data`).
+    truth : GaussianMixture or None
+        Law of x0, enabling ``error(x, t)``.
+    tie_break : {"first", "random"}
+        "first" keeps the lowest index among tied candidates; "random" picks uniformly
         among them with ``np.random.default_rng([tie_seed, steps[k], tag])`` (``tie_seed``
         defaults to ``seed``), so the choice at t_k depends only on (tie_seed, steps[k]).
-    tie_rtol : candidates whose loss is ≤ min·(1 + tie_rtol) tie (0: exact float equality,
-        which is what identical predictions produce).
-    truth : optional GaussianMixture (law of x0) enabling ``error(x, t)``.
+    tie_seed : int or None
+        See ``tie_break``.
+    tie_rtol : float
+        Candidates whose loss is ≤ min·(1 + tie_rtol) tie (0: exact float equality, which is
+        what identical predictions produce).
+    steps : array_like of int or None
+        Counter step index of each time; None for 0..N−1.
+
+    Returns
+    -------
+    FiniteERM
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: an empty or non-sequence class, a candidate returning the wrong
+        shape or non-finite values, bad data, times, seeds or tie options.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import GaussianMixture
+    >>> from diffbounds.simulators.training import fit_finite
+    >>> truth = GaussianMixture([1.0], [[2.0]], 1.0)
+    >>> cands = [GaussianMixture([1.0], [[mu]], 1.0) for mu in (-2.0, 0.0, 2.0)]
+    >>> fit = fit_finite(cands, truth.sample(500, seed=1), [1.0, 0.1], seed=2)
+    >>> fit.index.tolist()  # the true mean wins at both times
+    [2, 2]
     """
     x0 = check_data(x0)
     m, d = x0.shape

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from scipy import optimize, special
 
 from diffbounds.simulators._training._data import (
@@ -29,7 +31,7 @@ from diffbounds.simulators._training._data import (
 )
 from diffbounds.simulators._training._result import TrainedScore
 from diffbounds.simulators.mixture import GaussianMixture
-from diffbounds.simulators.scores import KernelScore, stepwise_mixture_program
+from diffbounds.simulators.scores import Family, KernelScore, stepwise_mixture_program
 
 COV_TYPES = ("isotropic", "diagonal")
 # Box bounds of L-BFGS-B on the logits and the log excess variances.
@@ -179,18 +181,50 @@ class MixtureFit(TrainedScore, KernelScore):
     Diagnostics: ``start_objectives`` (N, S) objective reached from every start,
     ``best_start`` (N,), ``grad_norm`` (N,) max |∂(σ_t² L)/∂θ| at the returned parameters,
     ``n_iter`` (N,) L-BFGS-B iterations of the run that produced it.
+
+    Parameters
+    ----------
+    cov_type : {"isotropic", "diagonal"}
+        The class's covariance structure.
+    n_components : int
+        K.
+    theta : numpy.ndarray
+        Fitted parameter vectors, shape (N, P).
+    start_objectives, best_start, grad_norm, n_iter : numpy.ndarray
+        The diagnostics above (made read-only).
+    **kw
+        The fields of :class:`TrainedScore` (``models``: the fitted GaussianMixtures).
     """
 
     kind = "mixture"
 
-    def kernel_program(self, times, dtype):
+    def kernel_program(self, times: np.ndarray, dtype: DTypeLike) -> tuple[Family, tuple]:
         """Evaluate the fitted mixtures inside the compiled sampler kernels (isotropic and
         diagonal classes): ``simulators.sample`` takes this path automatically; the schedule's
-        step times must be the training times."""
+        step times must be the training times.
+
+        Parameters
+        ----------
+        times : numpy.ndarray
+            The schedule, shape (N' + 1,); every step time a training time.
+        dtype : dtype_like
+            float64 or float32.
+
+        Returns
+        -------
+        (str, tuple)
+            As :func:`~diffbounds.simulators.scores.stepwise_mixture_program`.
+
+        Raises
+        ------
+        ValueError
+            A step time that is not a training time.
+        """
         return stepwise_mixture_program(self.mixtures, self.times, times, dtype)
 
-    def __init__(self, *, cov_type, n_components, theta, start_objectives, best_start,
-                 grad_norm, n_iter, **kw):
+    def __init__(self, *, cov_type: str, n_components: int, theta: np.ndarray,
+                 start_objectives: np.ndarray, best_start: np.ndarray, grad_norm: np.ndarray,
+                 n_iter: np.ndarray, **kw: Any) -> None:
         super().__init__(**kw)
         self.cov_type = cov_type
         self.n_components = n_components
@@ -214,9 +248,11 @@ class MixtureFit(TrainedScore, KernelScore):
         return self.models[k].score(pts)
 
 
-def fit_mixture(x0, times, n_components, *, cov_type="isotropic", restarts=4, seed=0,
-                truth=None, init=None, steps=None, vectorize=False, maxiter=2000,
-                tol=1e-9) -> MixtureFit:
+def fit_mixture(x0: ArrayLike, times: ArrayLike, n_components: int, *,
+                cov_type: str = "isotropic", restarts: int = 4, seed: int = 0,
+                truth: GaussianMixture | None = None, init: GaussianMixture | None = None,
+                steps: ArrayLike | None = None, vectorize: bool = False, maxiter: int = 2000,
+                tol: float = 1e-9) -> MixtureFit:
     """ERM of eq. (4) over K-component Gaussian-mixture scores at each time (Setting 1.1).
 
     Minimizes (1/m) Σ_i ‖s_θ(y_i) + z_i/σ_{t_k}²‖² with L-BFGS-B (analytic gradient) from
@@ -224,7 +260,28 @@ def fit_mixture(x0, times, n_components, *, cov_type="isotropic", restarts=4, se
     when given) and keeps, per time, the start of least objective (ties: the earliest start).
     Start r at t_k depends only on (seed, r, x0, t_k).
 
-    vectorize : True runs the S·N independent L-BFGS-B optimizations (starts × times)
+    Parameters
+    ----------
+    x0 : array_like
+        The m data points, shape (m, d).
+    times : array_like
+        The N training times, > 0, distinct.
+    n_components : int
+        K >= 1.
+    cov_type : {"isotropic", "diagonal"}
+        The class's covariance structure.
+    restarts : int
+        Number of data-driven starts, >= 0 (>= 1 without ``init``).
+    seed : int
+        Noise and start seed.
+    truth : GaussianMixture or None
+        Law of x0, enabling ``error(x, t)``.
+    init : GaussianMixture or None
+        A start in the class (K components in d dimensions), pushed to each q_t.
+    steps : array_like of int or None
+        Counter step index of each time; None for 0..N−1.
+    vectorize : bool
+        True runs the S·N independent L-BFGS-B optimizations (starts × times)
         in lockstep, one thread each, and answers their objective requests with one vectorized
         evaluation over all blocks still running; False runs them one after the other. Both
         minimize σ_{t_k}² L_k(θ) per block with the same optimizer, so they give the same fit
@@ -234,8 +291,28 @@ def fit_mixture(x0, times, n_components, *, cov_type="isotropic", restarts=4, se
         compute-bound, so batching saves little and thread hand-offs cost more.
         L-BFGS-B runs with BLAS limited to one thread when ``threadpoolctl`` is installed
         (OpenBLAS threads spinning inside its tiny dense algebra otherwise dominate the cost).
-    maxiter, tol : L-BFGS-B iteration cap and projected-gradient tolerance (on σ_t²-scaled
-        objectives, which are O(d) at every t).
+    maxiter, tol : int, float
+        L-BFGS-B iteration cap and projected-gradient tolerance (on σ_t²-scaled objectives,
+        which are O(d) at every t).
+
+    Returns
+    -------
+    MixtureFit
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: bad data, times, counts, ``cov_type``, ``init`` outside the
+        class, or no start at all.
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import GaussianMixture
+    >>> from diffbounds.simulators.training import fit_mixture
+    >>> truth = GaussianMixture([1.0], [[1.0]], 1.0)
+    >>> fit = fit_mixture(truth.sample(400, seed=0), [0.5], 1, restarts=1, seed=1)
+    >>> abs(float(fit.mixtures[0].means[0, 0]) - 1.0 * 0.6065) < 0.2  # e^{−t} μ at t = 0.5
+    True
     """
     x0 = check_data(x0)
     m, d = x0.shape

@@ -8,7 +8,10 @@ elementwise, so each network follows exactly the trajectory it would follow alon
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds.simulators._training._data import (
     check_data,
@@ -21,6 +24,7 @@ from diffbounds.simulators._training._data import (
     step_data,
 )
 from diffbounds.simulators._training._result import TrainedScore
+from diffbounds.simulators.mixture import GaussianMixture
 
 OPTIMIZERS = ("adam", "sgd")
 _INIT_TAG = 0x72656C752D696E  # "relu-in"
@@ -45,7 +49,27 @@ def layer_sizes(dim: int, depth: int, width: int) -> list[tuple[int, int]]:
 
 
 def count_params(dim: int, depth: int, width: int) -> int:
-    """P = Σ_layers (fan_in + 1)·fan_out."""
+    """P = Σ_layers (fan_in + 1)·fan_out.
+
+    Parameters
+    ----------
+    dim : int
+        Input and output dimension d.
+    depth : int
+        Number of affine layers D.
+    width : int
+        Hidden units per layer.
+
+    Returns
+    -------
+    int
+        The number of parameters P.
+
+    Examples
+    --------
+    >>> count_params(2, 2, 8)  # (2 + 1)·8 + (8 + 1)·2
+    42
+    """
     return sum((i + 1) * o for i, o in layer_sizes(dim, depth, width))
 
 
@@ -70,12 +94,29 @@ class ReLUFit(TrainedScore):
     ``history`` (iterations, N) full-batch objective before each step (None with mini-batches),
     ``device``, ``dtype``. Evaluation is the generic path of ``simulators.sample``: one Python
     call per sampler step, O(n·P) flops, plus a host↔device copy of (n, d) on CUDA.
+
+    Parameters
+    ----------
+    depth, width : int
+        The architecture.
+    theta_max : float
+        Θ, the ℓ∞ bound of the parameters.
+    max_abs_param : numpy.ndarray
+        ‖θ_k‖_∞ per time, shape (N,).
+    history : numpy.ndarray or None
+        Full-batch objective per iteration, shape (iterations, N).
+    device : str or torch.device
+        Where the networks live.
+    dtype : str
+        "float64" or "float32".
+    **kw
+        The fields of :class:`TrainedScore`.
     """
 
     kind = "relu"
 
-    def __init__(self, *, depth, width, theta_max, max_abs_param, history, device, dtype,
-                 **kw):
+    def __init__(self, *, depth: int, width: int, theta_max: float, max_abs_param: np.ndarray,
+                 history: np.ndarray | None, device: Any, dtype: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.depth = depth
         self.width = width
@@ -103,9 +144,11 @@ def _resolve_device(torch, device):
     return dev
 
 
-def fit_relu(x0, times, depth, width, theta_max, *, steps=2000, lr=1e-3, seed=0,
-             optimizer="adam", batch_size=None, device="cpu", dtype="float64", truth=None,
-             noise_steps=None) -> ReLUFit:
+def fit_relu(x0: ArrayLike, times: ArrayLike, depth: int, width: int, theta_max: float, *,
+             steps: int = 2000, lr: float = 1e-3, seed: int = 0, optimizer: str = "adam",
+             batch_size: int | None = None, device: str = "cpu", dtype: str = "float64",
+             truth: GaussianMixture | None = None,
+             noise_steps: ArrayLike | None = None) -> ReLUFit:
     """Train φ_θ ∈ F(D, P, Θ) per time on eq. (4) with ‖θ‖_∞ ≤ Θ (Setting 1.1, Lemma A.1).
 
     ``depth`` D affine layers of ``width`` hidden units (D − 1 ReLUs; D = 1 is affine), so
@@ -116,6 +159,46 @@ def fit_relu(x0, times, depth, width, theta_max, *, steps=2000, lr=1e-3, seed=0,
     with mini-batches). Initialization depends only on (seed, noise step of t_k); the data are
     :func:`denoising_data` with ``noise_steps`` (default 0..N−1). ``device``: "cpu" (default),
     "cuda" or "auto" (CUDA when available). Needs torch: ``pip install 'diffbounds[nn]'``.
+
+    Parameters
+    ----------
+    x0 : array_like
+        The m data points, shape (m, d).
+    times : array_like
+        The N training times, > 0, distinct.
+    depth, width : int
+        D >= 1 affine layers of ``width`` >= 1 hidden units.
+    theta_max : float
+        Θ > 0.
+    steps : int
+        Optimizer iterations, >= 1.
+    lr : float
+        Learning rate, > 0.
+    seed : int
+        Noise, initialization and mini-batch seed.
+    optimizer : {"adam", "sgd"}
+        The optimizer.
+    batch_size : int or None
+        Mini-batch size in [1, m]; None for the full batch.
+    device : str
+        "cpu", "cuda", "cuda:<i>" or "auto".
+    dtype : {"float64", "float32"}
+        Torch dtype of the networks.
+    truth : GaussianMixture or None
+        Law of x0, enabling ``error(x, t)``.
+    noise_steps : array_like of int or None
+        Counter step index of each time's noise; None for 0..N−1.
+
+    Returns
+    -------
+    ReLUFit
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument; ValueError for a CUDA device torch cannot use.
+    ImportError
+        torch is not installed.
     """
     x0 = check_data(x0)
     m, d = x0.shape
@@ -178,6 +261,7 @@ def fit_relu(x0, times, depth, width, theta_max, *, steps=2000, lr=1e-3, seed=0,
                     b.copy_(torch.where(better.view(-1, *[1] * (p.dim() - 1)), p, b))
             if it == n_iter:
                 break
+            assert history is not None  # allocated whenever full
             history[it] = per_t.detach().to("cpu", torch.float64).numpy()
         else:
             idx = torch.randint(m, (N, batch_size), generator=gen).to(dev)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds.simulators._training._data import TIME_RTOL
 from diffbounds.simulators.mixture import GaussianMixture
@@ -21,11 +23,34 @@ class TrainedScore:
     training data, ``dim``, ``m`` (data points), ``seed``, ``truth`` (the law of x0 or None).
     Built with ``truth=``, ``error(x, t)`` is ``model(x, t) − s_t(x)`` (exact score of the OU
     marginal of ``truth``).
+
+    Built by the fit functions (:func:`fit_finite`, :func:`fit_mixture`, :func:`fit_relu`).
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Training times, shape (N,) (made read-only).
+    steps : numpy.ndarray
+        Counter step indices of the training noise, shape (N,) (made read-only).
+    models : list
+        One trained model per time.
+    objective : numpy.ndarray
+        Empirical objective of each model, shape (N,) (made read-only).
+    dim : int
+        Dimension d.
+    m : int
+        Number of data points.
+    seed : int
+        The training noise seed.
+    truth : GaussianMixture or None
+        The law of x0, enabling :meth:`error`.
     """
 
     kind = "trained"
 
-    def __init__(self, *, times, steps, models, objective, dim, m, seed, truth):
+    def __init__(self, *, times: np.ndarray, steps: np.ndarray, models: list,
+                 objective: np.ndarray, dim: int, m: int, seed: int,
+                 truth: GaussianMixture | None) -> None:
         self.times = times
         self.steps = steps
         self.models = models
@@ -39,8 +64,26 @@ class TrainedScore:
 
     # -- time lookup ------------------------------------------------------------------------
 
-    def step_index(self, t) -> int:
-        """Position k of the training time equal to ``t`` (within 1e-12 relative)."""
+    def step_index(self, t: float) -> int:
+        """Position k of the training time equal to ``t`` (within 1e-12 relative).
+
+        Parameters
+        ----------
+        t : float
+            A training time.
+
+        Returns
+        -------
+        int
+            k with ``times[k]`` equal to ``t``.
+
+        Raises
+        ------
+        TypeError
+            ``t`` is not a real number.
+        ValueError
+            ``t`` is not a training time.
+        """
         if isinstance(t, np.ndarray) and t.ndim == 0:
             t = t.item()
         if isinstance(t, (bool, np.bool_)) or not isinstance(t, (numbers.Real, np.floating)):
@@ -68,15 +111,35 @@ class TrainedScore:
     def _evaluate(self, k: int, pts: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def __call__(self, x, t):
+    def __call__(self, x: ArrayLike, t: float) -> np.ndarray:
         """Score of the model trained at time ``t`` for points ``x`` (n, d) → (n, d)."""
         k = self.step_index(t)
         pts, shape = self._points(x)
         out = np.asarray(self._evaluate(k, pts), dtype=np.float64)
         return out.reshape(shape)
 
-    def error(self, x, t):
-        """``self(x, t) − s_t(x)`` with s_t the exact score of ``truth``'s OU marginal q_t."""
+    def error(self, x: ArrayLike, t: float) -> Any:
+        """``self(x, t) − s_t(x)`` with s_t the exact score of ``truth``'s OU marginal q_t.
+
+        Parameters
+        ----------
+        x : array_like
+            Points, shape (n, d) or (d,).
+        t : float
+            A training time.
+
+        Returns
+        -------
+        numpy.ndarray
+            The error, the shape of ``x``.
+
+        Raises
+        ------
+        NotImplementedError
+            Trained without ``truth=``.
+        TypeError, ValueError
+            As :meth:`step_index`, or ``x`` of the wrong last dimension.
+        """
         if self.truth is None:
             raise NotImplementedError(
                 f"{type(self).__name__} was trained without truth=; pass truth=<GaussianMixture "

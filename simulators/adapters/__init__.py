@@ -14,10 +14,34 @@ which extra to install (``pip install 'diffbounds[diffusers]'``). Nothing here i
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 
 
-def require(module: str, extra: str):
-    """Import ``module`` or raise an ImportError naming the extra that provides it."""
+def require(module: str, extra: str) -> ModuleType:
+    """Import ``module`` or raise an ImportError naming the extra that provides it.
+
+    Parameters
+    ----------
+    module : str
+        The module to import, e.g. "torch".
+    extra : str
+        The extra of ``diffbounds`` that installs it, e.g. "diffusers".
+
+    Returns
+    -------
+    module
+        The imported module.
+
+    Raises
+    ------
+    ImportError
+        The module is missing; the message says ``pip install 'diffbounds[EXTRA]'``.
+
+    Examples
+    --------
+    >>> require("math", "none").sqrt(4.0)
+    2.0
+    """
     try:
         return importlib.import_module(module)
     except ImportError as exc:

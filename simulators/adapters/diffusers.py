@@ -67,9 +67,12 @@ float32 arithmetic inside, check that the push-forward TV does not grow with the
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
 from diffbounds.simulators.adapters import require
@@ -87,17 +90,71 @@ def _torch():
     return require("torch", "diffusers")
 
 
-def ou_time(alpha_bar) -> np.ndarray:
-    """OU time τ = −½ log ᾱ (e^{−τ} = √ᾱ), float64."""
+def ou_time(alpha_bar: ArrayLike) -> np.ndarray:
+    """OU time τ = −½ log ᾱ (e^{−τ} = √ᾱ), float64.
+
+    Parameters
+    ----------
+    alpha_bar : array_like
+        ᾱ in (0, 1], any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        τ >= 0, the shape of ``alpha_bar``.
+
+    Raises
+    ------
+    ValueError
+        An ᾱ outside (0, 1] (or NaN).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ou_time([1.0, np.exp(-2.0)])
+    array([-0.,  1.])
+    """
     a = np.asarray(alpha_bar, dtype=np.float64)
     if np.any(~(a > 0)) or np.any(a > 1):
         raise ValueError("alpha_bar: must lie in (0, 1]")
     return -0.5 * np.log(a)
 
 
-def prediction_from_score(s, x, tau, prediction_type: str):
+def prediction_from_score(s: np.ndarray, x: np.ndarray, tau: float,
+                          prediction_type: str) -> np.ndarray:
     """The scheduler's model output from the score ``s`` at VP state ``x`` and OU time ``tau``
-    (module docstring). Arrays (n, d) float64; raises ValueError for an unknown type."""
+    (module docstring).
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        The score at ``x``, shape (n, d), float64.
+    x : numpy.ndarray
+        VP states, shape (n, d), float64.
+    tau : float
+        OU time, > 0.
+    prediction_type : {"epsilon", "sample", "v_prediction"}
+        The scheduler's ``config.prediction_type``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ε̂ = −σ s, x̂₀ = (x + σ² s)/α, or v̂ = α ε̂ − σ x̂₀; shape (n, d).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``prediction_type``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.5]])  # data N(0, 1): q_t = N(0, 1), s = −x, so ε̂ = σ x, x̂₀ = α x
+    >>> tau = 1.0
+    >>> eps = prediction_from_score(-x, x, tau, "epsilon")
+    >>> bool(np.isclose(eps[0, 0], np.sqrt(-np.expm1(-2.0)) * 0.5))
+    True
+    """
     if prediction_type not in _PREDICTIONS:
         raise ValueError(f"prediction_type: must be one of {_PREDICTIONS}, "
                          f"got {prediction_type!r}")
@@ -123,8 +180,23 @@ def _alpha_bars(scheduler):
     return ac[np.asarray(timesteps.cpu().numpy()).astype(np.int64)]
 
 
-def scheduler_times(scheduler, num_inference_steps: int) -> np.ndarray:
-    """OU times of the scheduler's score evaluations, then 0 (its output is at ᾱ = 1)."""
+def scheduler_times(scheduler: Any, num_inference_steps: int) -> np.ndarray:
+    """OU times of the scheduler's score evaluations, then 0 (its output is at ᾱ = 1).
+
+    Calls ``scheduler.set_timesteps(num_inference_steps)``.
+
+    Parameters
+    ----------
+    scheduler : diffusers SchedulerMixin
+        The scheduler.
+    num_inference_steps : int
+        K.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (K + 1,), float64, the last entry 0.
+    """
     scheduler.set_timesteps(int(num_inference_steps))
     return np.append(ou_time(_alpha_bars(scheduler)), 0.0)
 
@@ -136,19 +208,22 @@ def _as_float64(scheduler, torch):
             setattr(scheduler, name, value.double())
 
 
-def run_scheduler(scheduler, score, n, num_inference_steps, *, seed=0, dim=None, x_init=None,
-                  step_kwargs=None, float64=True):
+def run_scheduler(scheduler: Any, score: Any, n: int, num_inference_steps: int, *,
+                  seed: int = 0, dim: int | None = None, x_init: ArrayLike | None = None,
+                  step_kwargs: dict[str, Any] | None = None, float64: bool = True) -> np.ndarray:
     """Run ``scheduler`` for ``num_inference_steps`` steps on the score model ``score``.
 
     Parameters
     ----------
     scheduler : diffusers ``SchedulerMixin`` instance
         Its ``prediction_type`` decides the conversion (module docstring).
-    score : GaussianMixture, score model or callable ``f(x, t) -> (n, d)``
-        Evaluated in NumPy float64 at OU time τ of each timestep on the VP state.
+    score : GaussianMixture, score model or callable
+        ``f(x, t) -> (n, d)``, evaluated in NumPy float64 at OU time τ of each timestep on the
+        VP state.
     n : int
         Particles.
     num_inference_steps : int
+        K, the scheduler's steps.
     seed : int
         Counter-based start N(0, I) (``sampler.initial_noise``) and the torch generator of
         stochastic steps.
@@ -169,7 +244,8 @@ def run_scheduler(scheduler, score, n, num_inference_steps, *, seed=0, dim=None,
 
     Returns
     -------
-    ndarray (n, d) float64: the scheduler's output (a sample at ᾱ = 1).
+    numpy.ndarray
+        Shape (n, d), float64: the scheduler's output (a sample at ᾱ = 1).
 
     Raises
     ------
@@ -233,18 +309,50 @@ class PushforwardLaw:
     trapezoid rule on the nodes, T′ by centred differences (second order), plus the mass
     beyond the outermost nodes (bounded by 2Φ(−|z|max) on both sides, reported as
     ``tail_mass``).
+
+    Attributes
+    ----------
+    z : numpy.ndarray
+        Quantile nodes of N(0, 1), ascending, shape (m,).
+    y : numpy.ndarray
+        T(z), strictly increasing, shape (m,).
+    tail_mass : float
+        The N(0, 1) mass beyond the outermost nodes.
     """
 
     z: np.ndarray
     y: np.ndarray
     tail_mass: float
 
-    def cdf(self, x):
-        """P(T(Z) ≤ x) = Φ(T⁻¹(x)) (T increasing; linear interpolation between nodes)."""
+    def cdf(self, x: ArrayLike) -> np.ndarray:
+        """P(T(Z) ≤ x) = Φ(T⁻¹(x)) (T increasing; linear interpolation between nodes).
+
+        Parameters
+        ----------
+        x : array_like
+            Points, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            The distribution function, the shape of ``x``.
+        """
         zi = np.interp(np.asarray(x, float), self.y, self.z, left=-np.inf, right=np.inf)
         return special.ndtr(zi)
 
-    def tv(self, target) -> float:
+    def tv(self, target: Any) -> float:
+        """TV(law of T(Z), target), the integral of the class docstring.
+
+        Parameters
+        ----------
+        target : GaussianMixture
+            A 1-D law with ``pdf``, ``cdf`` and ``sf``.
+
+        Returns
+        -------
+        float
+            TV in [0, 1] up to the O(Δz²) method error, tails included.
+        """
         z, y = self.z, self.y
         dy = np.gradient(y, z)
         q = target.pdf(y)
@@ -254,8 +362,8 @@ class PushforwardLaw:
         return 0.5 * float(np.trapezoid(f, z)) + 0.5 * (self.tail_mass + tail_q)
 
 
-def pushforward_law(run, *, nodes: int = 20001, z_max: float = 7.0,
-                    start=None) -> PushforwardLaw:
+def pushforward_law(run: Callable[[np.ndarray], ArrayLike], *, nodes: int = 20001,
+                    z_max: float = 7.0, start: Any = None) -> PushforwardLaw:
     """Exact 1-D law of a deterministic sampler: ``run(x_init)`` maps (m, 1) starts to (m, 1)
     outputs; it is called once on the quantile nodes z_i (uniform in z on [−z_max, z_max]).
 
@@ -268,6 +376,28 @@ def pushforward_law(run, *, nodes: int = 20001, z_max: float = 7.0,
     rounding noise of SD e in ``run``'s outputs (a scheduler computing in float32, e.g.
     DPMSolverMultistepScheduler) adds a TV artefact ∝ e/Δz that grows with ``nodes`` (module
     docstring); if the TV increases with ``nodes``, that is the cause.
+
+    Parameters
+    ----------
+    run : callable
+        Maps starts of shape (m, 1) to outputs (m, 1).
+    nodes : int
+        Number of quantile nodes m.
+    z_max : float
+        The nodes span [−z_max, z_max].
+    start : GaussianMixture or None
+        A 1-D start law instead of N(0, 1).
+
+    Returns
+    -------
+    PushforwardLaw
+
+    Examples
+    --------
+    >>> from diffbounds.simulators import GaussianMixture
+    >>> law = pushforward_law(lambda x: 2.0 * x + 1.0, nodes=2001)  # N(1, 4) exactly
+    >>> law.tv(GaussianMixture([1.0], [1.0], 4.0)) < 1e-5
+    True
 
     Raises
     ------
@@ -299,13 +429,35 @@ class DiffusersSampler:
     ``variance_noise`` = the generic path's draw 0 when the scheduler accepts it, else a
     ``torch.Generator`` seeded with ``seed`` (batch-size dependent). Not of the Gaussian-step
     form in general (``gaussian_step`` False): exact laws via ``pushforward_law``.
+
+    Parameters
+    ----------
+    scheduler : diffusers SchedulerMixin
+        The scheduler (one instance per chain).
+    num_inference_steps : int
+        K >= 1.
+    seed : int
+        Seed of the torch generator of stochastic steps.
+    float64 : bool
+        Cast the scheduler's buffers to float64 (as :func:`run_scheduler`).
+    step_kwargs : dict or None
+        Extra keyword arguments of ``scheduler.step``.
+
+    Raises
+    ------
+    TypeError
+        ``scheduler`` is not a diffusers scheduler.
+    ValueError
+        ``num_inference_steps`` < 1.
+    ImportError
+        diffusers or torch missing.
     """
 
     gaussian_step = False
     deterministic = False
 
-    def __init__(self, scheduler, num_inference_steps: int, *, seed: int = 0,
-                 float64: bool = True, step_kwargs=None):
+    def __init__(self, scheduler: Any, num_inference_steps: int, *, seed: int = 0,
+                 float64: bool = True, step_kwargs: dict[str, Any] | None = None) -> None:
         if not (hasattr(scheduler, "set_timesteps") and hasattr(scheduler, "step")):
             raise TypeError("scheduler: expected a diffusers scheduler (set_timesteps, step)")
         self.torch = _torch()
@@ -325,7 +477,33 @@ class DiffusersSampler:
             return 1.0
         return math.sqrt(1.0 + math.expm1(2.0 * float(self.times[k])))
 
-    def step(self, x, score, times, k, noise):
+    def step(self, x: np.ndarray, score: Callable[[np.ndarray, float], Any], times: np.ndarray,
+             k: int, noise: Callable[[int], np.ndarray]) -> np.ndarray:
+        """One scheduler step from ``times[k]`` to ``times[k + 1]`` (the generic sampler API).
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            VP states at ``times[k]``, shape (n, d).
+        score : callable
+            ``score(x, t)``.
+        times : numpy.ndarray
+            Must be ``self.times``.
+        k : int
+            The step.
+        noise : callable
+            ``noise(j)``: the generic path's j-th normal draw of this step, shape (n, d).
+
+        Returns
+        -------
+        numpy.ndarray
+            VP states at ``times[k + 1]``, shape (n, d).
+
+        Raises
+        ------
+        ValueError
+            ``times`` is not the sampler's own grid.
+        """
         torch, sch = self.torch, self.scheduler
         if k == 0:
             sch.set_timesteps(self.K)
@@ -365,13 +543,32 @@ class DDPMGaussianStep:
     there). Uses the private ``_get_variance`` (diffusers 0.42); only
     ``variance_type="fixed_small"`` (the default) is supported. ``times`` as
     :class:`DiffusersSampler`; ``clip_sample`` and thresholding act inside m_k.
+
+    Parameters
+    ----------
+    scheduler : diffusers.DDPMScheduler
+        With ``variance_type="fixed_small"``.
+    num_inference_steps : int
+        K.
+    float64 : bool
+        Cast the scheduler's buffers to float64.
+
+    Raises
+    ------
+    TypeError
+        Not a DDPMScheduler.
+    ValueError
+        Another ``variance_type``.
+    ImportError
+        diffusers or torch missing.
     """
 
     gaussian_step = True
     deterministic = False
     score_evaluations = 1
 
-    def __init__(self, scheduler, num_inference_steps: int, *, float64: bool = True):
+    def __init__(self, scheduler: Any, num_inference_steps: int, *,
+                 float64: bool = True) -> None:
         torch = _torch()
         if type(scheduler).__name__ != "DDPMScheduler":
             raise TypeError(f"scheduler: expected a DDPMScheduler, got "
@@ -392,11 +589,52 @@ class DDPMGaussianStep:
         if len(times) != len(self.times) or np.any(np.asarray(times) != self.times):
             raise ValueError("times: run a DDPMGaussianStep on its own grid (sampler.times)")
 
-    def noise_scales(self, times):
+    def noise_scales(self, times: np.ndarray) -> np.ndarray:
+        """c_k per step, shape (K,).
+
+        Parameters
+        ----------
+        times : numpy.ndarray
+            Must be ``self.times``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (K,); 0 at the scheduler's timestep 0.
+
+        Raises
+        ------
+        ValueError
+            ``times`` is not the sampler's own grid.
+        """
         self._check(times)
         return self._c.copy()
 
-    def mean_map(self, x, score, times, k):
+    def mean_map(self, x: ArrayLike, score: Callable[[np.ndarray, float], Any],
+                 times: np.ndarray, k: int) -> np.ndarray:
+        """m_k(x): ``scheduler.step`` without its noise.
+
+        Parameters
+        ----------
+        x : array_like
+            VP states, any shape ((n, d), or scalars/(n,) for d = 1).
+        score : callable
+            ``score(x, t)``.
+        times : numpy.ndarray
+            Must be ``self.times``.
+        k : int
+            The step.
+
+        Returns
+        -------
+        numpy.ndarray
+            m_k(x), the shape of ``x``.
+
+        Raises
+        ------
+        ValueError
+            ``times`` is not the sampler's own grid.
+        """
         from diffusers.utils.torch_utils import randn_tensor
 
         self._check(times)
@@ -417,7 +655,25 @@ class DDPMGaussianStep:
             prev = prev - self._c[k] * z
         return prev.numpy().reshape(arr.shape)
 
-    def step(self, x, score, times, k, noise):
+    def step(self, x: np.ndarray, score: Callable[[np.ndarray, float], Any], times: np.ndarray,
+             k: int, noise: Callable[[int], np.ndarray]) -> np.ndarray:
+        """x′ = m_k(x) + c_k ξ with ξ = ``noise(0)``.
+
+        Parameters
+        ----------
+        x, score, times, k, noise
+            As :meth:`DiffusersSampler.step`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The states at ``times[k + 1]``.
+
+        Raises
+        ------
+        ValueError
+            ``times`` is not the sampler's own grid.
+        """
         m = self.mean_map(x, score, times, k)
         return m if self._c[k] == 0 else m + self._c[k] * noise(0)
 

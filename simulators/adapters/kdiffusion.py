@@ -25,8 +25,11 @@ minimal ``k_diffusion.utils`` when the full package does not import (see
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds.simulators.adapters import require
 
@@ -37,28 +40,86 @@ def _torch():
     return require("torch", "kdiffusion")
 
 
-def sigmas_from_times(times) -> np.ndarray:
-    """σ = √(e^{2τ} − 1) for OU times τ ≥ 0 (float64)."""
+def sigmas_from_times(times: ArrayLike) -> np.ndarray:
+    """σ = √(e^{2τ} − 1) for OU times τ ≥ 0 (float64).
+
+    Parameters
+    ----------
+    times : array_like
+        OU times τ, finite and >= 0, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        σ, the shape of ``times``.
+
+    Raises
+    ------
+    ValueError
+        A time that is negative or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sigmas_from_times([0.0, 0.5 * np.log(2.0)])
+    array([0., 1.])
+    """
     t = np.asarray(times, dtype=np.float64)
     if np.any(~np.isfinite(t)) or np.any(t < 0):
         raise ValueError("times: must be finite and >= 0")
     return np.sqrt(np.expm1(2.0 * t))
 
 
-def times_from_sigmas(sigmas) -> np.ndarray:
-    """τ = ½ log(1 + σ²) (float64)."""
+def times_from_sigmas(sigmas: ArrayLike) -> np.ndarray:
+    """τ = ½ log(1 + σ²) (float64), the inverse of :func:`sigmas_from_times`.
+
+    Parameters
+    ----------
+    sigmas : array_like
+        Noise levels σ, finite and >= 0, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        τ, the shape of ``sigmas``.
+
+    Raises
+    ------
+    ValueError
+        A σ that is negative or not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bool(np.allclose(times_from_sigmas(sigmas_from_times([0.1, 2.0])), [0.1, 2.0]))
+    True
+    """
     s = np.asarray(sigmas, dtype=np.float64)
     if np.any(~np.isfinite(s)) or np.any(s < 0):
         raise ValueError("sigmas: must be finite and >= 0")
     return 0.5 * np.log1p(s * s)
 
 
-def exact_denoiser(score):
+def exact_denoiser(score: Any) -> Callable[..., Any]:
     """``model(x, sigma)`` (torch in, torch float64 out) from a score model (module docstring).
 
-    ``score``: GaussianMixture, score model or callable ``f(x, t) -> (n, d)`` in NumPy.
-    Raises ValueError when ``sigma`` differs between particles (the score is evaluated at one
-    time per call) or is not finite.
+    The returned function raises ValueError when ``sigma`` differs between particles (the
+    score is evaluated at one time per call) or is not finite.
+
+    Parameters
+    ----------
+    score : GaussianMixture, score model or callable
+        ``f(x, t) -> (n, d)`` in NumPy.
+
+    Returns
+    -------
+    callable
+        ``denoise(x, sigma, **_)``: D(x, σ) = x + σ² e^{−τ} s(e^{−τ} x, τ), τ = ½ log(1 + σ²).
+
+    Raises
+    ------
+    ImportError
+        torch missing (names the extra).
     """
     torch = _torch()
     from diffbounds.simulators.scores import as_score_model
@@ -81,15 +142,19 @@ def exact_denoiser(score):
     return denoise
 
 
-def run_kdiffusion(sample_fn, score, n, sigmas, *, seed=0, dim=None, x_init=None, **kw):
+def run_kdiffusion(sample_fn: Callable[..., Any], score: Any, n: int, sigmas: ArrayLike, *,
+                   seed: int = 0, dim: int | None = None, x_init: ArrayLike | None = None,
+                   **kw: Any) -> np.ndarray:
     """Run a k-diffusion-style ``sample_fn`` on the exact denoiser of ``score``.
 
     Parameters
     ----------
     sample_fn : callable
         ``sample_fn(model, x, sigmas, extra_args=None, callback=None, disable=None, **kw)``.
-    score : GaussianMixture, score model or callable ``f(x, t) -> (n, d)``
+    score : GaussianMixture, score model or callable
+        ``f(x, t) -> (n, d)`` in NumPy.
     n : int
+        Particles, >= 1.
     sigmas : array (K + 1,)
         Decreasing noise levels (last may be 0); ``sigmas_from_times(times)`` maps a
         project schedule.
@@ -105,7 +170,8 @@ def run_kdiffusion(sample_fn, score, n, sigmas, *, seed=0, dim=None, x_init=None
 
     Returns
     -------
-    ndarray (n, d) float64: the VP state at ``sigmas[-1]``.
+    numpy.ndarray
+        Shape (n, d), float64: the VP state at ``sigmas[-1]``.
 
     Raises
     ------
