@@ -29,7 +29,7 @@ from numba.extending import intrinsic
 from diffbounds.simulators.kernels._cache import load_module
 from diffbounds.simulators.kernels._math import build
 
-_FASTMATH = {"contract", "nsz", "arcp"}
+_FASTMATH = {"contract", "nsz"}
 #: lanes per block: a block's (d, BLOCK) state, score, scratch and work arrays stay in L1/L2
 BLOCK = 128
 
