@@ -159,7 +159,9 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
                              callback=callback, progress=progress)
 
     impl = get_backend(backend)
+    # the N(0, I) start: compiled where the backend has its own normals (same counters)
     X = (np.array(x_init, dtype=dtype) if x_init is not None
+         else impl.normals(seed, n, INIT_STEP, d, dtype=dtype) if hasattr(impl, "normals")
          else initial_noise(seed, n, d, dtype=dtype))
     n_steps = len(times) - 1
     per_step = callback is not None or progress

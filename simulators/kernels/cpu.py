@@ -157,13 +157,14 @@ import numba
 import numpy as np
 
 from diffbounds.simulators.kernels import cpu as _cpu
-from diffbounds.simulators.kernels._math import NW, PKEY
+from diffbounds.simulators.kernels._math import NW, PKEY, Z
 
 CACHE = True
 B = _cpu.BLOCK
 _ns = _cpu.math_for({dtype!r})
 update, seed_key, particle_key, step_keys_into = (_ns.update, _ns.seed_key, _ns.particle_key,
                                                   _ns.step_keys_into)
+normals_into = _ns.normals_into
 F, U = _ns.F, _ns.U
 """
 
@@ -258,6 +259,25 @@ def run(X, S, k, seed, coefs, particle_offset):
         for j in range(d):
             for i in range(L):
                 X[i0 + i, j] = x[j, i]
+
+
+@numba.njit(parallel=True, fastmath=_cpu._FASTMATH, error_model="numpy", cache=CACHE)
+def normals(X, seed, step, particle_offset):
+    n, d = X.shape
+    skey = seed_key(U(seed))
+    for b in numba.prange((n + B - 1) // B):
+        i0 = b * B
+        L = min(B, n - i0)
+        W = np.empty((NW, B), dtype=F)
+        keys = np.empty((2, B), dtype=U)
+        J = np.empty(B, dtype=np.int64)
+        for i in range(L):
+            keys[PKEY, i] = particle_key(skey, U(i0 + i + particle_offset))
+        step_keys_into(keys, step, L)
+        for j in range(d):
+            normals_into(keys, U(j), W, J, L)
+            for i in range(L):
+                X[i0 + i, j] = W[Z, i]
 """
 
 
@@ -273,8 +293,22 @@ def _program_module(family, dtype: str, two_stage: bool = False):
 
 
 @cache
+def _update_module(dtype: str):
+    return load_module(f"update_{dtype}", _UPDATE.format(dtype=dtype))[0]
+
+
 def _update_kernel(dtype: str):
-    return load_module(f"update_{dtype}", _UPDATE.format(dtype=dtype))[0].run
+    return _update_module(dtype).run
+
+
+def normals(seed, n, step, d, particle_offset=0, dtype="float64"):
+    """The (n, d) block of counter-based standard normals of ``step`` (compiled; equal to
+    ``numpy_backend.normals`` except for rounding in the AS241 tail, where the polynomial
+    ``log`` may differ from NumPy's by an ulp)."""
+    X = np.empty((n, d), dtype=dtype)
+    _update_module(np.dtype(dtype).name).normals(X, np.uint64(seed), np.uint64(step),
+                                                 particle_offset)
+    return X
 
 
 def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
