@@ -67,3 +67,44 @@ def test_compiled_normals_equal_the_numpy_reference(dtype):
     # batch-size independence of the compiled draws
     part = cpu.normals(9, 700, step, d, particle_offset=11, dtype=dtype)
     assert np.array_equal(part, got[:700])
+
+
+def test_vector_width_follows_the_compile_features(monkeypatch):
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CPU_NAME", None)
+    monkeypatch.setattr(config, "CPU_FEATURES", "+avx,+avx2,+fma,-avx512f")
+    assert cpu.vector_width_bits() == 256
+    monkeypatch.setattr(config, "CPU_FEATURES", "+avx,+avx2,+fma,+avx512f,+avx512dq")
+    assert cpu.vector_width_bits() == 512
+    monkeypatch.setenv("DIFFBOUNDS_VECTOR_BITS", "256")
+    assert cpu.vector_width_bits() == 256
+    monkeypatch.setattr(config, "CPU_FEATURES", "+sse2")
+    assert cpu.vector_width_bits() == 128
+
+
+@pytest.mark.slow
+def test_kernels_use_512_bit_vectors_where_llvm_would_prefer_256(tmp_path):
+    """On a CPU model whose LLVM tuning prefers 256-bit vectors (skylake-avx512), the kernels
+    marked "prefer-vector-width"="512" use zmm registers (compiled, not run: any x86 host)."""
+    import os
+    import subprocess
+    import sys
+
+    import llvmlite.binding as ll
+
+    features = ll.get_host_cpu_features().flatten()
+    if "+avx512f" not in features.split(","):
+        pytest.skip("the host has no AVX-512F: LLVM cannot emit zmm code for it")
+    code = ("from diffbounds.simulators import sample, schedule, GaussianMixture\n"
+            "sample(GaussianMixture([0.5, 0.5], [[0., 1], [1, 0]], [1., 1]), 300, "
+            "schedule.exponential(3, 0.01, 4), backend='cpu')\n")
+    counts = {}
+    for bits in ("512", "256"):
+        env = dict(os.environ, DIFFBOUNDS_VECTOR_BITS=bits, NUMBA_DUMP_ASSEMBLY="1",
+                   DIFFBOUNDS_CACHE_DIR="off", NUMBA_CPU_NAME="skylake-avx512",
+                   NUMBA_CPU_FEATURES=features)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, timeout=600, check=True).stdout
+        counts[bits] = out.count("%zmm")
+    assert counts["512"] > 100 and counts["256"] == 0, counts
