@@ -97,11 +97,16 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
     progress : show a tqdm bar over steps (no-op without tqdm).
     dim : the dimension, needed only for a plain callable without a ``dim`` attribute and
         without ``x_init``.
-    sampler : "exponential_integrator" (default: this module's path, unchanged), another
-        built-in name of ``simulators.samplers.BUILTINS``, a ``samplers.Sampler`` or a callable
-        ``step(x, score, t, t_next, noise)`` (the contract in ``simulators.samplers``). Any
-        other than the default runs on the generic vectorized NumPy path
-        (``samplers.run``) whatever ``backend`` says, the score called as ``model(x, t)``.
+    sampler : "exponential_integrator" (default), another built-in name of
+        ``simulators.samplers.BUILTINS``, a ``samplers.Sampler`` or a callable
+        ``step(x, score, t, t_next, noise)`` (the contract in ``simulators.samplers``). The
+        built-ins are compiled into the step math of every backend (their
+        ``kernel_coefficients``): with a mixture or kernel score they run inside the kernels
+        of ``backend``; with a plain callable score the one-stage built-ins run the score in
+        Python and the update in the backend's kernel (as the default does), and the
+        two-stage ``pf_heun`` runs on the generic path. Anything else (a user's ``Sampler``
+        subclass or callable) runs on the generic vectorized NumPy path (``samplers.run``)
+        whatever ``backend`` says, the score called as ``model(x, t)``.
 
     Raises
     ------
@@ -116,6 +121,7 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
 
     generic = None if _samplers.is_default(sampler) else _samplers.get_sampler(sampler)
     model = as_score_model(score)
+    coefs_fn = getattr(generic, "kernel_coefficients", None)
     n = check_int("n", n, 1)
     times = _check_times(times)
     seed = check_seed(seed)
@@ -138,18 +144,29 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
     if d is None:
         raise ValueError("dim: a plain callable score needs dim= (or x_init) to know d")
     d = check_int("dim", d, 1)
-    if generic is not None:
+    coefs = integrator_coefficients(times) if generic is None else \
+        (coefs_fn(times) if coefs_fn is not None else None)
+    params = None
+    if coefs is not None and coefs.shape[1] == 7:  # two-stage: the score also at t_{k+1}
+        params = _two_stage_program(model, times, dtype)
+        if params is None:
+            coefs = None
+    if coefs is not None and not np.all(np.isfinite(coefs)):
+        raise ValueError(f"times: the {getattr(generic, 'name', 'sampler')} step's "
+                         "coefficients are not finite on this grid (steps too large)")
+    if coefs is None:
         return _samplers.run(generic, model, n, d, times, seed=seed, dtype=dtype, x_init=x_init,
                              callback=callback, progress=progress)
 
     impl = get_backend(backend)
+    # the N(0, I) start: compiled where the backend has its own normals (same counters)
     X = (np.array(x_init, dtype=dtype) if x_init is not None
+         else impl.normals(seed, n, INIT_STEP, d, dtype=dtype) if hasattr(impl, "normals")
          else initial_noise(seed, n, d, dtype=dtype))
-    coefs = integrator_coefficients(times)
     n_steps = len(times) - 1
     per_step = callback is not None or progress
     if isinstance(model, KernelScore):
-        family, params = model.kernel_program(times, dtype)
+        family, params = params if params is not None else model.kernel_program(times, dtype)
         X = impl.to_device(X) if hasattr(impl, "to_device") else X
         with progress_bar(progress, n_steps, desc=f"sample[{backend}]") as bar:
             chunks = [(k, k + 1) for k in range(n_steps)] if per_step else [(0, n_steps)]
@@ -165,15 +182,29 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
             host = X.astype(np.float64)
             S = np.asarray(model(host, float(times[k])), dtype=np.float64)
             if S.shape != (n, d):
-                raise ValueError(f"score: callable returned shape {S.shape}, expected {(n, d)}")
+                raise ValueError(f"score: returned shape {S.shape}, expected {(n, d)} (step {k})")
             if not np.all(np.isfinite(S)):
-                raise ValueError(f"score: callable returned non-finite values at step {k} "
+                raise ValueError(f"score: returned non-finite values at step {k} "
                                  f"(t = {times[k]})")
             impl.run_update(X, S.astype(dtype), k, seed, coefs)
             bar.update(1)
             if callback is not None:
                 callback(k, float(times[k + 1]), X.copy())
     return _finite(X, backend, dtype)
+
+
+def _two_stage_program(model, times, dtype):
+    """(family, params) at all of ``times[0..N]`` for a two-stage step (its second score
+    evaluation of step k is at t_{k+1}), or None when the model has no kernel program there (a
+    plain callable, or a model that refuses t_N: the step then runs on the generic path)."""
+    if not isinstance(model, KernelScore):
+        return None
+    # kernel_program(T) evaluates at T[:-1]: append a time below t_N that is never evaluated
+    extended = np.append(times, 0.5 * times[-1])
+    try:
+        return model.kernel_program(extended, dtype)
+    except ValueError:
+        return None
 
 
 def _finite(X, backend, dtype):

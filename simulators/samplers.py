@@ -84,6 +84,17 @@ def _sigma(t):
     return np.sqrt(-np.expm1(-2.0 * np.asarray(t, dtype=np.float64)))
 
 
+def _h(times) -> np.ndarray:
+    """Step sizes h_k = t_k − t_{k+1}, shape (N,), float64."""
+    return -np.diff(np.asarray(times, dtype=np.float64))
+
+
+def _exact_type(obj, cls, coefs):
+    """``coefs`` for an instance of exactly ``cls``; None for a subclass (which may override
+    the step's math and so must run on the generic path)."""
+    return coefs if type(obj) is cls else None
+
+
 def _steps(times, k):
     t, t_next = float(times[k]), float(times[k + 1])
     return t, t_next, t - t_next
@@ -110,6 +121,16 @@ class Sampler:
     def noise_scales(self, times) -> np.ndarray:
         """c_k ≥ 0 for k = 0..N−1, shape (N,), float64."""
         raise NotImplementedError
+
+    def kernel_coefficients(self, times) -> np.ndarray | None:
+        """The step as coefficients of the compiled step math (``simulators.kernels._math``):
+        an (N, 3) float64 array (a_k, b_k, c_k) of the one-stage update
+        x′ = a_k x + b_k ŝ(x, t_k) + c_k ξ, an (N, 7) array (a₁, b₁, 0, a₂, b₂, b₃, b₄) of the
+        two-stage step x̃ = a₁ x + b₁ ŝ(x, t_k), x′ = a₂ x + b₂ ŝ(x, t_k) + b₃ x̃ + b₄ ŝ(x̃, t_{k+1}),
+        or None when the step has no compiled form (it then runs on the generic path). Only
+        the built-in classes themselves are compiled; a subclass runs on the generic path
+        unless it overrides this method too."""
+        return None
 
     def step(self, x, score, times, k, noise):
         """x′ = m_k(x) + c_k ξ with ξ = ``noise(0)`` (skipped when c_k = 0)."""
@@ -140,6 +161,11 @@ class ExponentialIntegrator(Sampler):
         a, b, _ = integrator_coefficients(np.asarray(times[k:k + 2], dtype=np.float64))[0]
         return a * x + b * score(x, float(times[k]))
 
+    def kernel_coefficients(self, times):
+        from diffbounds.simulators.sampler import integrator_coefficients
+
+        return _exact_type(self, ExponentialIntegrator, integrator_coefficients(times))
+
     def noise_scales(self, times):
         from diffbounds.simulators.sampler import integrator_coefficients
 
@@ -161,6 +187,11 @@ class EulerMaruyama(Sampler):
         t, _, h = _steps(times, k)
         return x + h * (x + 2.0 * score(x, t))
 
+    def kernel_coefficients(self, times):
+        h = _h(times)
+        return _exact_type(self, EulerMaruyama,
+                           np.stack([1.0 + h, 2.0 * h, self.noise_scales(times)], axis=1))
+
     def noise_scales(self, times):
         return np.sqrt(-2.0 * np.diff(np.asarray(times, dtype=np.float64)))
 
@@ -176,6 +207,11 @@ class ProbabilityFlowEuler(Sampler):
     def mean_map(self, x, score, times, k):
         t, _, h = _steps(times, k)
         return x + h * (x + score(x, t))
+
+    def kernel_coefficients(self, times):
+        h = _h(times)
+        return _exact_type(self, ProbabilityFlowEuler,
+                           np.stack([1.0 + h, h, np.zeros_like(h)], axis=1))
 
     def noise_scales(self, times):
         return np.zeros(len(times) - 1)
@@ -201,6 +237,14 @@ class ProbabilityFlowHeun(Sampler):
         d2 = x_pred + score(x_pred, t_next)
         return x + (0.5 * h) * (d1 + d2)
 
+    def kernel_coefficients(self, times):
+        # x̃ = (1 + h) x + h ŝ(x, t);  x′ = (1 + h/2) x + (h/2) ŝ(x, t) + (h/2) x̃ + (h/2) ŝ(x̃, t′)
+        h = _h(times)
+        half = 0.5 * h
+        return _exact_type(self, ProbabilityFlowHeun,
+                           np.stack([1.0 + h, h, np.zeros_like(h), 1.0 + half, half, half,
+                                     half], axis=1))
+
     def noise_scales(self, times):
         return np.zeros(len(times) - 1)
 
@@ -225,6 +269,14 @@ class DDIM(Sampler):
         e = math.exp(h)
         return e * x + (e * st * st - st * sn) * score(x, t)
 
+    def kernel_coefficients(self, times):
+        times = np.asarray(times, dtype=np.float64)
+        h = _h(times)
+        st, sn = _sigma(times[:-1]), _sigma(times[1:])
+        e = np.exp(h)
+        return _exact_type(self, DDIM,
+                           np.stack([e, e * st * st - st * sn, np.zeros_like(h)], axis=1))
+
     def noise_scales(self, times):
         return np.zeros(len(times) - 1)
 
@@ -245,6 +297,11 @@ class Ancestral(Sampler):
     def mean_map(self, x, score, times, k):
         t, _, h = _steps(times, k)
         return math.exp(h) * x + (2.0 * math.sinh(h)) * score(x, t)
+
+    def kernel_coefficients(self, times):
+        h = _h(times)
+        return _exact_type(self, Ancestral, np.stack([np.exp(h), 2.0 * np.sinh(h),
+                                                      self.noise_scales(times)], axis=1))
 
     def noise_scales(self, times):
         times = np.asarray(times, dtype=np.float64)

@@ -1,24 +1,40 @@
 """The math of one sampler step, written once and compiled for every target.
 
-``build(lib)`` returns the functions of a step (counter-based RNG, mixture scores, the
-exponential-integrator update) closed over a small *target library* ``lib`` that supplies the
-few primitives that differ between targets:
+``build(lib)`` returns the functions of a step (counter-based RNG, mixture scores, score
+errors, the sampler updates) closed over a small *target library* ``lib`` that supplies the few
+primitives that differ between targets:
 
-==============  =================  ====================  =========================
-name            NumPy reference    Numba CPU             Numba CUDA
-==============  =================  ====================  =========================
-``jit``         identity           ``numba.njit``        ``cuda.jit(device=True)``
-``F``           ``np.float32/64``  same                  same
-``to_float``    ``u.astype(F)``    ``F(u)``              ``F(u)``
-``where``       ``np.where``       ``a if c else b``     ``a if c else b``
-``log`` ...     ``np.log`` ...     ``math.log`` ...      ``math.log`` ...
-``cos``         ``np.cos``         ``math.cos``          ``math.cos``
-``vectorized``  True               False                 False
-==============  =================  ====================  =========================
+==============  =================  ========================  =========================
+name            NumPy reference    Numba CPU                 Numba CUDA
+==============  =================  ========================  =========================
+``jit``         identity           ``numba.njit``            ``cuda.jit(device=True)``
+``F``           ``np.float32/64``  same                      same
+``to_float``    ``u.astype(F)``    ``F(u)``                  ``F(u)``
+``where``       ``np.where``       ``a if c else b``         ``a if c else b``
+``lanes``       ``(slice(None),)`` ``range``                 ``range``
+``exp``         ``np.exp``         inlined polynomial        ``math.exp``
+``log``         ``np.log``         inlined polynomial        ``math.log``
+``sqrt, cos``   ``np.sqrt`` ...    ``math.sqrt`` ...         ``math.sqrt`` ...
+``vectorized``  True               False                     False
+==============  =================  ========================  =========================
 
-The functions are written for *one particle*: ``x[j]`` is coordinate ``j``. On the NumPy target the
-same code runs vectorized over particles by passing ``x`` as a ``(d, n)`` array, so ``x[j]`` is the
-row of coordinate ``j`` for all particles (no branches, only arithmetic and ``where``). Every
+**Layout: a block of lanes.** Every function works on a *block* of particles ("lanes") held
+coordinate-major: ``x[j, i]`` is coordinate ``j`` of lane ``i``, so a block is a ``(d, B)`` array,
+and per-lane scalars (a logit, a running maximum, a uniform) live in the rows of a ``(NW, B)``
+work array ``W``. The functions loop over coordinates and components outside and over lanes
+*innermost*, ``for i in lanes(L): ...``:
+
+* on the **NumPy** target ``lanes(L)`` is ``(slice(None),)``: the lane loop runs once with
+  ``i = :``, so ``x[j, i]`` is the row of coordinate ``j`` for every particle and each statement
+  is one vectorized NumPy operation over all particles;
+* on the **Numba CPU** target ``lanes(L) = range(L)``: every innermost loop is a simple loop over
+  contiguous lanes that LLVM vectorizes (AVX2/AVX-512). This is why ``exp`` and ``log`` are
+  inlined branch-free polynomials there (``simulators.kernels.cpu``): a libm call in a loop
+  prevents vectorization;
+* on the **CUDA** target each thread holds one lane in local arrays of shape ``(d, 1)`` and
+  ``lanes(1) = range(1)``.
+
+Per-lane branches are written with ``where`` (both sides computed) except where noted. Every
 constant is built with ``F`` so that float32 code never promotes to float64.
 
 Randomness (design.md, "counter-based"): the normal for (seed, particle, step, coordinate) is a pure
@@ -32,10 +48,19 @@ function of those four integers. Keys are derived with the SplitMix64 finalizer 
 with G = 0x9E3779B97F4A7C15, and the normal of coordinate j is Φ⁻¹(uniform(j)), computed with
 Wichura's AS241 rational approximation (relative error ~1e-16, the algorithm of R's ``qnorm`` and
 CPython's ``NormalDist.inv_cdf``): one uniform per normal, and 85% of normals need no
-transcendental function (the central branch is a rational function). float64 uniforms use the
-top 52 bits of each word (|z| ≤ 8.2), float32 the top 23 (|z| ≤ 5.3); float32 normals therefore
-equal float64 normals to float32 precision except in the extreme tail.
+transcendental function (the central branch |u − ½| ≤ 0.425 is a rational function). In a block
+the central rational is computed for every lane; the ~15% tail lanes are then compacted into a
+contiguous list and finished in a second vectorized pass (``normals_into``). float64 uniforms use
+the top 52 bits of each word (|z| ≤ 8.2), float32 the top 23 (|z| ≤ 5.3); float32 normals
+therefore equal float64 normals to float32 precision except in the extreme tail.
+
+**Sampler steps.** A compiled step is ``x ← a x + b ŝ(x, t_k) + c ξ`` (one score evaluation;
+``update``) for every one-stage built-in sampler (``simulators.samplers``: the exponential
+integrator, Euler–Maruyama, probability-flow Euler, DDIM, ancestral — they differ only in the
+coefficients), and the two-stage ``heun_update`` for the probability-flow Heun step
+(``x̃ = a₁ x + b₁ ŝ(x, t_k)``, ``x′ = a₂ x + b₂ ŝ(x, t_k) + b₃ x̃ + b₄ ŝ(x̃, t_{k+1})``).
 """
+
 
 from __future__ import annotations
 
@@ -67,10 +92,17 @@ _AS241_F = (1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.4875361
             2.04426310338993978564e-15)
 
 
+#: rows of the per-lane work array W (shape (NW, B))
+R2, M, S, SCALE, WV, AUX, P, Z, PROJ, NU, PH, GR = range(12)
+NW = 12
+#: rows of the per-lane key array (uint64, shape (2, B)): particle key, step key
+PKEY, SKEY = 0, 1
+
+
 def build(lib) -> SimpleNamespace:
     """Compile-ready step functions for one target library ``lib`` (see module docstring)."""
     U, F, jit = lib.U, lib.F, lib.jit
-    to_float, where = lib.to_float, lib.where
+    to_float, where, lanes = lib.to_float, lib.where, lib.lanes
     log, sqrt, exp, cos = lib.log, lib.sqrt, lib.exp, lib.cos
 
     G, M1, M2 = U(GOLDEN), U(_M1), U(_M2)
@@ -80,7 +112,7 @@ def build(lib) -> SimpleNamespace:
     # Keep the top 23 (float32) or 52 (float64) bits m: u = (m + ½) 2^-bits = (2m + 1) 2^-(bits+1)
     # is then exactly representable, and so is 1 − u, so u ∈ (0, 1) strictly and Φ⁻¹(u) is finite.
     SHIFT = U(41) if single else U(12)
-    SCALE = F(2.0**-23) if single else F(2.0**-52)
+    SCALE_U = F(2.0**-23) if single else F(2.0**-52)
     ZERO, HALF, ONE = F(0.0), F(0.5), F(1.0)
     CUT = F(80.0) if single else F(700.0)
 
@@ -107,7 +139,7 @@ def build(lib) -> SimpleNamespace:
     @jit
     def uniform(key, c):
         """Uniform on (0, 1) (never 0 or 1): word c of the SplitMix64 stream at ``key``."""
-        return (to_float(mix(key + (c + ONE_U) * G) >> SHIFT) + HALF) * SCALE
+        return (to_float(mix(key + (c + ONE_U) * G) >> SHIFT) + HALF) * SCALE_U
 
     # Wichura (1988), AS241 (PPND16): coefficients of the three rational approximations.
     A = tuple(F(c) for c in _AS241_A)
@@ -139,25 +171,80 @@ def build(lib) -> SimpleNamespace:
 
     @jit
     def normal(key, j):
-        """The standard normal of coordinate j: Φ⁻¹(uniform(key, j)) by AS241."""
+        """The standard normal of coordinate j: Φ⁻¹(uniform(key, j)) by AS241 (one lane, or a
+        vector of keys on the NumPy target)."""
         p = uniform(key, j)
         q = p - HALF
         if VECTORIZED:
             return where(abs(q) <= C425, _central(q), _tail(p, q))
         return _central(q) if abs(q) <= C425 else _tail(p, q)
 
-    # ---------------------------------------------------------------- the update
     @jit
-    def update(x, s, a, b, c, skey):
-        """x ← a x + b s + c ξ (a = e^h, b = 2(e^h − 1), c = √(e^{2h} − 1))."""
-        for j in range(len(x)):
-            x[j] = a * x[j] + b * s[j] + c * normal(skey, U(j))
+    def normals_into(keys, j, W, J, L):
+        """W[Z, i] ← the normal of coordinate j for every lane (step keys ``keys[SKEY, i]``).
+
+        The central rational runs on every lane; the tail lanes (|u − ½| > 0.425, ~15%) are
+        compacted into ``J[:nt]`` (lane indices) and ``W[AUX, :nt]`` (their uniforms) with a
+        branch-free append, finished in one vectorized pass, and scattered back.
+        """
+        if VECTORIZED:
+            for i in lanes(L):
+                W[Z, i] = normal(keys[SKEY, i], j)
+            return
+        for i in lanes(L):
+            p = uniform(keys[SKEY, i], j)
+            W[P, i] = p
+            W[Z, i] = _central(p - HALF)
+        nt = 0
+        for i in lanes(L):
+            p = W[P, i]
+            J[nt] = i
+            W[AUX, nt] = p
+            nt += abs(p - HALF) > C425
+        for t in range(nt):
+            p = W[AUX, t]
+            W[PROJ, t] = _tail(p, p - HALF)
+        for t in range(nt):
+            W[Z, J[t]] = W[PROJ, t]
+
+    # ---------------------------------------------------------------- the updates
+    @jit
+    def update(x, s, a, b, c, keys, W, J, L):
+        """x ← a x + b s + c ξ for every lane (ξ: the step's normals, coordinate j = draw j;
+        skipped when c = 0). The exponential integrator has a = e^h, b = 2(e^h − 1),
+        c = √(e^{2h} − 1); the other one-stage samplers differ only in (a, b, c)."""
+        d = x.shape[0]
+        noisy = c != ZERO
+        for j in range(d):
+            if noisy:
+                normals_into(keys, U(j), W, J, L)
+                for i in lanes(L):
+                    x[j, i] = a * x[j, i] + b * s[j, i] + c * W[Z, i]
+            else:
+                for i in lanes(L):
+                    x[j, i] = a * x[j, i] + b * s[j, i]
+
+    @jit
+    def heun_correct(x, s1, y, s2, a2, b2, b3, b4, L):
+        """x ← a₂ x + b₂ s₁ + b₃ x̃ + b₄ s₂ (the corrector of a two-stage step)."""
+        d = x.shape[0]
+        for j in range(d):
+            for i in lanes(L):
+                x[j, i] = a2 * x[j, i] + b2 * s1[j, i] + b3 * y[j, i] + b4 * s2[j, i]
+
+    @jit
+    def linear_into(y, x, s, a1, b1, L):
+        """y ← a₁ x + b₁ s for every lane (the predictor x̃ of a two-stage step)."""
+        d = x.shape[0]
+        for j in range(d):
+            for i in lanes(L):
+                y[j, i] = a1 * x[j, i] + b1 * s[j, i]
 
     # ---------------------------------------------------------------- mixture scores
-    # Each mixture score writes s_t(x) into ``out`` and returns (m, s) with log q_t(x) = m + log s
-    # (the log is taken only by callers that need the density).
-    # Responsibilities by an online (streaming) log-sum-exp, branch-free so that it vectorizes on
-    # the NumPy target: with running maximum m and running sum s of exp(logit − m),
+    # Each mixture score writes s_t(x) into ``out`` and leaves (W[M], W[S]) with
+    # log q_t(x) = W[M] + log W[S] (the log is taken only by callers that need the density).
+    # Responsibilities by an online (streaming) log-sum-exp, branch-free so that it vectorizes:
+    # with running maximum m and running sum s of exp(logit − m),
     #   Δ = logit − m, e = exp(−|Δ|); if Δ > 0: (s, acc) ← (s e + 1, acc e + v), m ← logit
     #                                   else:    (s, acc) ← (s + e, acc + e v)
     # and the score is acc / s. One exponential per component, never exp of a positive number.
@@ -169,7 +256,8 @@ def build(lib) -> SimpleNamespace:
         exp(−|Δ|) is set to exactly 0 beyond |Δ| > CUT (80 in float32, 700 in float64), where it
         is below 1e-34 (resp. 1e-304) relative to the other weight: this never changes a result
         at working precision, and keeps subnormal numbers — ~100× slower on x86 — out of the
-        arithmetic.
+        arithmetic (and keeps the argument of ``exp`` in [−CUT, 0], the range the CPU target's
+        polynomial exponential is built for).
         """
         delta = logit - m
         a = abs(delta)
@@ -181,104 +269,129 @@ def build(lib) -> SimpleNamespace:
         return scale, w, where(up, logit, m), s * scale + w
 
     @jit
-    def score_isotropic(x, out, tmp, P, k, pkey):
-        """Σ_k w_k(x) (μ_k − x)/v_k, w = softmax(log c_k − ‖x − μ_k‖²/(2 v_k)).
+    def _combine(W, L, first):
+        """Fold the logit in W[AUX] into (W[M], W[S]); W[SCALE], W[WV] ← (scale, weight).
+
+        The first component only starts the sums (its contribution to the score is written,
+        not accumulated, by the caller)."""
+        if first:
+            for i in lanes(L):
+                W[M, i] = W[AUX, i]
+                W[S, i] = ONE + ZERO * W[AUX, i]
+        else:
+            for i in lanes(L):
+                scale, w, m, s = _accumulate(W[M, i], W[S, i], W[AUX, i])
+                W[M, i] = m
+                W[S, i] = s
+                W[SCALE, i] = scale
+                W[WV, i] = w
+
+    @jit
+    def _normalise(out, W, L):
+        d = out.shape[0]
+        for i in lanes(L):
+            W[GR, i] = ONE / W[S, i]
+        for j in range(d):
+            for i in lanes(L):
+                out[j, i] = out[j, i] * W[GR, i]
+
+    @jit
+    def score_isotropic(x, out, tmp, W, P, k, L):
+        """Σ_q w_q(x) (μ_q − x)/v_q, w = softmax(log c_q − ‖x − μ_q‖²/(2 v_q)).
 
         P = (logc, means, inv_var), each with a leading step axis.
         """
         logc, means, inv_var = P[0][k], P[1][k], P[2][k]
         K, d = means.shape
-        r2 = ZERO
-        for j in range(d):
-            diff = means[0, j] - x[j]
-            r2 = r2 + diff * diff
-        m = logc[0] - HALF * inv_var[0] * r2
-        s = ONE + ZERO * m
-        for j in range(d):
-            out[j] = inv_var[0] * (means[0, j] - x[j])
-        for q in range(1, K):
-            r2 = ZERO
+        for q in range(K):
+            for i in lanes(L):
+                W[R2, i] = ZERO * x[0, i]
             for j in range(d):
-                diff = means[q, j] - x[j]
-                r2 = r2 + diff * diff
-            logit = logc[q] - HALF * inv_var[q] * r2
-            scale, w, m, s = _accumulate(m, s, logit)
-            wv = w * inv_var[q]
+                mu = means[q, j]
+                for i in lanes(L):
+                    diff = mu - x[j, i]
+                    W[R2, i] = W[R2, i] + diff * diff
+            lq, iv = logc[q], inv_var[q]
+            for i in lanes(L):
+                W[AUX, i] = lq - HALF * iv * W[R2, i]
+            _combine(W, L, q == 0)
             for j in range(d):
-                out[j] = out[j] * scale + wv * (means[q, j] - x[j])
-        inv_s = ONE / s
-        for j in range(d):
-            out[j] = out[j] * inv_s
-        return m, s
+                mu = means[q, j]
+                if q == 0:
+                    for i in lanes(L):
+                        out[j, i] = iv * (mu - x[j, i])
+                else:
+                    for i in lanes(L):
+                        out[j, i] = out[j, i] * W[SCALE, i] + W[WV, i] * iv * (mu - x[j, i])
+        _normalise(out, W, L)
 
     @jit
-    def score_diagonal(x, out, tmp, P, k, pkey):
+    def score_diagonal(x, out, tmp, W, P, k, L):
         """As ``score_isotropic``, per-coordinate variances; P = (logc, means, inv_var (K, d))."""
         logc, means, inv_var = P[0][k], P[1][k], P[2][k]
         K, d = means.shape
-        r2 = ZERO
-        for j in range(d):
-            diff = means[0, j] - x[j]
-            r2 = r2 + inv_var[0, j] * diff * diff
-        m = logc[0] - HALF * r2
-        s = ONE + ZERO * m
-        for j in range(d):
-            out[j] = inv_var[0, j] * (means[0, j] - x[j])
-        for q in range(1, K):
-            r2 = ZERO
+        for q in range(K):
+            for i in lanes(L):
+                W[R2, i] = ZERO * x[0, i]
             for j in range(d):
-                diff = means[q, j] - x[j]
-                r2 = r2 + inv_var[q, j] * diff * diff
-            logit = logc[q] - HALF * r2
-            scale, w, m, s = _accumulate(m, s, logit)
+                mu, iv = means[q, j], inv_var[q, j]
+                for i in lanes(L):
+                    diff = mu - x[j, i]
+                    W[R2, i] = W[R2, i] + iv * diff * diff
+            lq = logc[q]
+            for i in lanes(L):
+                W[AUX, i] = lq - HALF * W[R2, i]
+            _combine(W, L, q == 0)
             for j in range(d):
-                out[j] = out[j] * scale + w * inv_var[q, j] * (means[q, j] - x[j])
-        inv_s = ONE / s
-        for j in range(d):
-            out[j] = out[j] * inv_s
-        return m, s
+                mu, iv = means[q, j], inv_var[q, j]
+                if q == 0:
+                    for i in lanes(L):
+                        out[j, i] = iv * (mu - x[j, i])
+                else:
+                    for i in lanes(L):
+                        out[j, i] = out[j, i] * W[SCALE, i] + W[WV, i] * iv * (mu - x[j, i])
+        _normalise(out, W, L)
 
     @jit
-    def _full_logit(x, tmp, logc, means, inv_lam, Q, q, d):
-        """tmp ← Q_qᵀ (μ_q − x) (eigenbasis coordinates); returns log c_q − ½ Σ_j tmp_j²/λ_j."""
-        r2 = ZERO
-        for j in range(d):
-            acc = ZERO * x[0]
-            for i in range(d):
-                acc = acc + Q[q, i, j] * (means[q, i] - x[i])
-            tmp[j] = acc
-            r2 = r2 + inv_lam[q, j] * acc * acc
-        return logc[q] - HALF * r2
-
-    @jit
-    def _full_gradient(tmp, inv_lam, Q, q, i, d):
-        """Coordinate i of Σ_q⁻¹ (μ_q − x) = Q diag(1/λ) tmp."""
-        acc = ZERO * tmp[0]
-        for j in range(d):
-            acc = acc + Q[q, i, j] * inv_lam[q, j] * tmp[j]
-        return acc
-
-    @jit
-    def score_full(x, out, tmp, P, k, pkey):
+    def score_full(x, out, tmp, W, P, k, L):
         """Full covariances Σ_q = Q diag(λ) Qᵀ: score = Σ_q w_q Q diag(1/λ) Qᵀ (μ_q − x).
 
-        P = (logc, means, inv_lam (K, d), Q (K, d, d), time-independent).
+        P = (logc, means, inv_lam (K, d), Q (K, d, d), time-independent). ``tmp`` holds the
+        eigenbasis coordinates Q_qᵀ (μ_q − x) of the current component.
         """
         logc, means, inv_lam, Q = P[0][k], P[1][k], P[2][k], P[3]
         K, d = means.shape
-        m = _full_logit(x, tmp, logc, means, inv_lam, Q, 0, d)
-        s = ONE + ZERO * m
-        for i in range(d):
-            out[i] = _full_gradient(tmp, inv_lam, Q, 0, i, d)
-        for q in range(1, K):
-            logit = _full_logit(x, tmp, logc, means, inv_lam, Q, q, d)
-            scale, w, m, s = _accumulate(m, s, logit)
-            for i in range(d):
-                out[i] = out[i] * scale + w * _full_gradient(tmp, inv_lam, Q, q, i, d)
-        inv_s = ONE / s
-        for j in range(d):
-            out[j] = out[j] * inv_s
-        return m, s
+        for q in range(K):
+            for i in lanes(L):
+                W[R2, i] = ZERO * x[0, i]
+            for j in range(d):
+                for i in lanes(L):
+                    tmp[j, i] = ZERO * x[0, i]
+                for r in range(d):
+                    qrj, mu = Q[q, r, j], means[q, r]
+                    for i in lanes(L):
+                        tmp[j, i] = tmp[j, i] + qrj * (mu - x[r, i])
+                il = inv_lam[q, j]
+                for i in lanes(L):
+                    W[R2, i] = W[R2, i] + il * tmp[j, i] * tmp[j, i]
+            lq = logc[q]
+            for i in lanes(L):
+                W[AUX, i] = lq - HALF * W[R2, i]
+            _combine(W, L, q == 0)
+            for r in range(d):
+                for i in lanes(L):
+                    W[GR, i] = ZERO * x[0, i]
+                for j in range(d):
+                    g = Q[q, r, j] * inv_lam[q, j]
+                    for i in lanes(L):
+                        W[GR, i] = W[GR, i] + g * tmp[j, i]
+                if q == 0:
+                    for i in lanes(L):
+                        out[r, i] = W[GR, i]
+                else:
+                    for i in lanes(L):
+                        out[r, i] = out[r, i] * W[SCALE, i] + W[WV, i] * W[GR, i]
+        _normalise(out, W, L)
 
     families = {
         "mixture_isotropic": score_isotropic,
@@ -308,64 +421,87 @@ def build(lib) -> SimpleNamespace:
     # zeros, zeros of v; isolated points for d ≥ 2, points on the line for d = 1), where a
     # rounding-sized change of x can matter only within ~1 ulp of the set.
     def _make_region(region, o):
-        I2 = o + 2
+        I0, I1, I2 = o, o + 1, o + 2
 
+        # Each writes ν_t(x) (bad_t inside the region, eps_t outside) into W[NU].
         if region == "halfspace":
             @jit
-            def in_region(x, logq, P, k):
+            def nu_into(x, W, P, k, L):
                 vt = P[I2][k]
                 d = len(vt) - 1
-                proj = ZERO * x[0]
+                for i in lanes(L):
+                    W[PROJ, i] = ZERO * x[0, i]
                 for j in range(d):
-                    proj = proj + vt[j] * x[j]
-                return proj > vt[d]
+                    v = vt[j]
+                    for i in lanes(L):
+                        W[PROJ, i] = W[PROJ, i] + v * x[j, i]
+                tau, eps, bad = vt[d], P[I0][k], P[I1][k]
+                for i in lanes(L):
+                    W[NU, i] = where(W[PROJ, i] > tau, bad, eps)
         elif region == "tail":
             @jit
-            def in_region(x, logq, P, k):
-                m, s = logq
-                return m + log(s) < P[I2][k]
+            def nu_into(x, W, P, k, L):
+                level, eps, bad = P[I2][k], P[I0][k], P[I1][k]
+                for i in lanes(L):
+                    W[NU, i] = where(W[M, i] + log(W[S, i]) < level, bad, eps)
         elif region == "none":
             @jit
-            def in_region(x, logq, P, k):
-                return ZERO * x[0] > ONE
+            def nu_into(x, W, P, k, L):
+                eps = P[I0][k]
+                for i in lanes(L):
+                    W[NU, i] = eps + ZERO * x[0, i]
         else:
             raise ValueError(f"region: unknown region {region!r}")
-        return in_region
+        return nu_into
 
     def _make_direction(direction, o):
         I3 = o + 3
 
+        # Each writes the unnormalised direction field at x into ``tmp`` (d, lanes).
         if direction == "fixed":
             @jit
-            def direction_into(x, out, tmp, P, k):
+            def direction_into(x, out, tmp, W, P, k, L):
                 u = P[I3]
                 for j in range(len(u)):
-                    tmp[j] = u[j] + ZERO * x[0]
+                    uj = u[j]
+                    for i in lanes(L):
+                        tmp[j, i] = uj + ZERO * x[0, i]
         elif direction == "radial":
             @jit
-            def direction_into(x, out, tmp, P, k):
+            def direction_into(x, out, tmp, W, P, k, L):
                 c = P[I3][k]
                 for j in range(len(c)):
-                    tmp[j] = x[j] - c[j]
+                    cj = c[j]
+                    for i in lanes(L):
+                        tmp[j, i] = x[j, i] - cj
         elif direction == "adversarial":
             @jit
-            def direction_into(x, out, tmp, P, k):
-                for j in range(len(out)):
-                    tmp[j] = -out[j]
+            def direction_into(x, out, tmp, W, P, k, L):
+                for j in range(out.shape[0]):
+                    for i in lanes(L):
+                        tmp[j, i] = -out[j, i]
         elif direction == "random":
             @jit
-            def direction_into(x, out, tmp, P, k):
+            def direction_into(x, out, tmp, W, P, k, L):
                 R = P[I3]
-                d = len(out)
+                d = out.shape[0]
                 for j in range(d):
-                    tmp[j] = ZERO * x[0]
+                    for i in lanes(L):
+                        tmp[j, i] = ZERO * x[0, i]
                 for m in range(R.shape[0]):
-                    phase = R[m, 2 * d] + ZERO * x[0]
+                    phi = R[m, 2 * d]
+                    for i in lanes(L):
+                        W[PH, i] = phi + ZERO * x[0, i]
                     for j in range(d):
-                        phase = phase + R[m, j] * x[j]
-                    c = cos(phase)
+                        w = R[m, j]
+                        for i in lanes(L):
+                            W[PH, i] = W[PH, i] + w * x[j, i]
+                    for i in lanes(L):
+                        W[PH, i] = cos(W[PH, i])
                     for j in range(d):
-                        tmp[j] = tmp[j] + R[m, d + j] * c
+                        b = R[m, d + j]
+                        for i in lanes(L):
+                            tmp[j, i] = tmp[j, i] + b * W[PH, i]
         else:
             raise ValueError(f"direction: unknown direction {direction!r}")
         return direction_into
@@ -373,28 +509,61 @@ def build(lib) -> SimpleNamespace:
     def _make_perturbed(base, region, direction):
         base_fn = families[base]
         o = N_PARAMS[base]
-        I0, I1 = o, o + 1
-        in_region = _make_region(region, o)
+        nu_into = _make_region(region, o)
         direction_into = _make_direction(direction, o)
 
         @jit
-        def score_perturbed(x, out, tmp, P, k, pkey):
-            logq = base_fn(x, out, tmp, P, k, pkey)  # (m, s): log q_t(x) = m + log s
-            direction_into(x, out, tmp, P, k)
-            d = len(out)
-            r2 = ZERO * x[0]
+        def score_perturbed(x, out, tmp, W, P, k, L):
+            base_fn(x, out, tmp, W, P, k, L)  # leaves log q_t(x) = W[M] + log W[S]
+            nu_into(x, W, P, k, L)
+            direction_into(x, out, tmp, W, P, k, L)
+            d = out.shape[0]
+            for i in lanes(L):
+                W[R2, i] = ZERO * x[0, i]
             for j in range(d):
-                r2 = r2 + tmp[j] * tmp[j]
+                for i in lanes(L):
+                    W[R2, i] = W[R2, i] + tmp[j, i] * tmp[j, i]
             # A zero direction (x at the centre, a zero score) falls back to the first axis.
-            zero = r2 == ZERO
-            nu = where(in_region(x, logq, P, k), P[I1][k], P[I0][k])
-            scaled = nu / sqrt(where(zero, ONE, r2))
-            out[0] = out[0] + where(zero, nu, scaled * tmp[0])
+            for i in lanes(L):
+                r2 = W[R2, i]
+                zero = r2 == ZERO
+                nu = W[NU, i]
+                scaled = nu / sqrt(where(zero, ONE, r2))
+                W[GR, i] = scaled
+                out[0, i] = out[0, i] + where(zero, nu, scaled * tmp[0, i])
             for j in range(1, d):
-                out[j] = out[j] + scaled * tmp[j]
-            return logq
+                for i in lanes(L):
+                    out[j, i] = out[j, i] + W[GR, i] * tmp[j, i]
 
         return score_perturbed
+
+    # ---------------------------------------------------------------- one sampler step
+    @jit
+    def step_keys_into(keys, k, L):
+        """keys[SKEY, i] ← the step key of step k for every lane (from keys[PKEY, i])."""
+        for i in lanes(L):
+            keys[SKEY, i] = step_key(keys[PKEY, i], U(k))
+
+    def make_step(score_fn, two_stage: bool):
+        """Step k of a sampler on a block: ``coefs[k]`` = (a, b, c) for the one-stage update
+        ``x ← a x + b ŝ(x, t_k) + c ξ``; (a₁, b₁, 0, a₂, b₂, b₃, b₄) for the two-stage
+        (Heun) step, whose second evaluation uses the parameters of step k + 1 (t_{k+1}).
+        ``y`` and ``s2`` (d, lanes) hold the predictor and its score."""
+        if not two_stage:
+            @jit
+            def step(x, out, tmp, y, s2, W, keys, J, P, k, coefs, L):
+                score_fn(x, out, tmp, W, P, k, L)
+                step_keys_into(keys, k, L)
+                update(x, out, F(coefs[k, 0]), F(coefs[k, 1]), F(coefs[k, 2]), keys, W, J, L)
+        else:
+            @jit
+            def step(x, out, tmp, y, s2, W, keys, J, P, k, coefs, L):
+                score_fn(x, out, tmp, W, P, k, L)
+                linear_into(y, x, out, F(coefs[k, 0]), F(coefs[k, 1]), L)
+                score_fn(y, s2, tmp, W, P, k + 1, L)
+                heun_correct(x, out, y, s2, F(coefs[k, 3]), F(coefs[k, 4]), F(coefs[k, 5]),
+                             F(coefs[k, 6]), L)
+        return step
 
     _built = {}
 
@@ -408,6 +577,7 @@ def build(lib) -> SimpleNamespace:
                 raise ValueError(f"family: unknown family {key!r}")
             _built[key] = _make_perturbed(base, region, direction)
         return _built[key]
+
     return SimpleNamespace(
         mix=mix,
         seed_key=seed_key,
@@ -415,9 +585,14 @@ def build(lib) -> SimpleNamespace:
         step_key=step_key,
         uniform=uniform,
         normal=normal,
+        normals_into=normals_into,
         _central=_central,
         _tail=_tail,
         update=update,
+        step_keys_into=step_keys_into,
+        make_step=make_step,
+        linear_into=linear_into,
+        heun_correct=heun_correct,
         families=families,
         family=family,
         F=F,

@@ -1,6 +1,7 @@
 """The Numba CUDA target: the shared step math compiled with ``cuda.jit``.
 
-One thread per particle runs a range of steps with its state in local memory (registers), so
+One thread per particle runs a range of steps with its state in local memory (registers; a block
+of one lane of the shared math's layout), so
 the only global-memory traffic per step is reading the (tiny, cached) per-step parameters.
 ``numba.cuda`` is imported lazily, so a machine without the ``cuda`` extra imports everything
 else; under ``NUMBA_ENABLE_CUDASIM=1`` the same kernels run in the CUDA simulator.
@@ -53,7 +54,8 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     dX = to_device(X) if host else X
     from diffbounds.simulators.kernels._cuda_kernels import program_kernel
 
-    kernel = program_kernel(family, np.dtype(dX.dtype).name, dX.shape[1], len(P))
+    kernel = program_kernel(family, np.dtype(dX.dtype).name, dX.shape[1], len(P),
+                            coefs.shape[1] == 7)
     dP = [cuda.to_device(np.ascontiguousarray(p)) for p in P]
     kernel[_grid(dX.shape[0])](dX, k0, k1, np.uint64(seed), cuda.to_device(coefs), *dP,
                                particle_offset)
@@ -68,6 +70,6 @@ def run_update(X, S, k, seed, coefs, particle_offset=0):
     dS = cuda.to_device(np.ascontiguousarray(S, dtype=X.dtype))
     from diffbounds.simulators.kernels._cuda_kernels import update_kernel
 
-    update_kernel(X.dtype.name)[_grid(X.shape[0])](dX, dS, k, np.uint64(seed),
+    update_kernel(X.dtype.name, X.shape[1])[_grid(X.shape[0])](dX, dS, k, np.uint64(seed),
                                                     cuda.to_device(coefs), particle_offset)
     X[...] = dX.copy_to_host()

@@ -1,7 +1,9 @@
 """The NumPy reference target: the shared step math vectorized over particles.
 
-The state is held transposed, ``(d, n)``, so that ``x[j]`` in the shared math is the row of
-coordinate ``j`` for every particle. This is the oracle the compiled backends are tested against.
+The state is held transposed, ``(d, n)``, and the lane loops of the shared math run once with the
+lane index ``slice(None)`` (``lanes``), so that ``x[j, i]`` is the row of coordinate ``j`` for every
+particle and each statement is one vectorized NumPy operation. This is the oracle the compiled
+backends are tested against (``np.exp``/``np.log``, no compaction of the normals' tail lanes).
 """
 
 from __future__ import annotations
@@ -11,11 +13,18 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from diffbounds.simulators.kernels._math import build
+from diffbounds.simulators.kernels._math import NW, PKEY, build
 
 # uint64 arithmetic wraps by design; the unused branch of a vectorized ``where`` may divide by
 # zero. Non-finite *results* are caught by the sampler's output check.
 _IGNORE = dict(over="ignore", divide="ignore", invalid="ignore")
+
+
+_ALL = (slice(None),)
+
+
+def _lanes(L):
+    return _ALL
 
 
 @cache
@@ -31,6 +40,7 @@ def math_for(dtype: str) -> SimpleNamespace:
         sqrt=np.sqrt,
         exp=np.exp,
         cos=np.cos,
+        lanes=_lanes,
         vectorized=True,
     )
     return build(lib)
@@ -43,35 +53,43 @@ def _keys(ns, seed: int, n: int, particle_offset: int) -> np.ndarray:
         return ns.particle_key(skey, particles)
 
 
-def _coef(coefs, k, F):
-    return F(coefs[k, 0]), F(coefs[k, 1]), F(coefs[k, 2])
+def _block(ns, n, d, two_stage=False):
+    """Work arrays of one block of n lanes (the NumPy target's block is every particle)."""
+    F = ns.F
+    d2 = d if two_stage else 0
+    return dict(out=np.empty((d, n), F), tmp=np.empty((d, n), F), y=np.empty((d2, n), F),
+                s2=np.empty((d2, n), F), W=np.empty((NW, n), F),
+                keys=np.empty((2, n), np.uint64), J=np.empty(n, np.int64))
 
 
 def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
-    """Advance ``X`` (n, d), in place, through steps k0..k1−1 with a kernel-evaluated score."""
+    """Advance ``X`` (n, d), in place, through steps k0..k1−1 with a kernel-evaluated score.
+
+    ``coefs`` (N, 3): the one-stage update (a, b, c) per step; (N, 7): the two-stage (Heun)
+    step (``_math.make_step``)."""
     ns = math_for(X.dtype.name)
-    score_fn = ns.family(family)
+    two_stage = coefs.shape[1] == 7
+    step = ns.make_step(ns.family(family), two_stage)
     n, d = X.shape
     xt = np.ascontiguousarray(X.T)
-    out = np.empty_like(xt)
-    tmp = np.empty_like(xt)
-    pkeys = _keys(ns, seed, n, particle_offset)
+    b = _block(ns, n, d, two_stage)
+    b["keys"][PKEY] = _keys(ns, seed, n, particle_offset)
     with np.errstate(**_IGNORE):
         for k in range(k0, k1):
-            score_fn(xt, out, tmp, P, k, pkeys)
-            a, b, c = _coef(coefs, k, ns.F)
-            ns.update(xt, out, a, b, c, ns.step_key(pkeys, np.uint64(k)))
+            step(xt, b["out"], b["tmp"], b["y"], b["s2"], b["W"], b["keys"], b["J"], P, k,
+                 coefs, n)
     X[...] = xt.T
 
 
-def evaluate_family(family, P, x):
-    """Score of a kernel family at step 0 of ``P`` for points x (n, d), in the array layout."""
+def evaluate_family(family, P, x, k=0):
+    """Score of a kernel family at step ``k`` of ``P`` for points x (n, d), in the array layout."""
     ns = math_for(np.dtype(x.dtype).name)
     xt = np.ascontiguousarray(x.T)
-    out = np.empty_like(xt)
+    n, d = x.shape
+    b = _block(ns, n, d)
     with np.errstate(**_IGNORE):
-        ns.family(family)(xt, out, np.empty_like(xt), P, 0, None)
-    return out.T.copy()
+        ns.family(family)(xt, b["out"], b["tmp"], b["W"], P, k, n)
+    return b["out"].T.copy()
 
 
 def run_update(X, S, k, seed, coefs, particle_offset=0):
@@ -80,10 +98,13 @@ def run_update(X, S, k, seed, coefs, particle_offset=0):
     n, d = X.shape
     xt = np.ascontiguousarray(X.T)
     st = np.ascontiguousarray(S.T, dtype=X.dtype)
-    pkeys = _keys(ns, seed, n, particle_offset)
+    b = _block(ns, n, d)
+    b["keys"][PKEY] = _keys(ns, seed, n, particle_offset)
     with np.errstate(**_IGNORE):
-        a, b, c = _coef(coefs, k, ns.F)
-        ns.update(xt, st, a, b, c, ns.step_key(pkeys, np.uint64(k)))
+        ns.step_keys_into(b["keys"], k, n)
+        F = ns.F
+        ns.update(xt, st, F(coefs[k, 0]), F(coefs[k, 1]), F(coefs[k, 2]), b["keys"], b["W"],
+                  b["J"], n)
     X[...] = xt.T
 
 

@@ -39,6 +39,9 @@ CASES = {
     "full64": ("full", "float64", 12, 3, 128),
     "generic64": ("generic", "float64", 10, 3, 128),
     "perturbed64": ("perturbed", "float64", 12, 3, 128),
+    # built-in samplers compiled into the kernels (issue 10): the two-stage step and a noisy one
+    "heun64": ("isotropic", "float64", 12, 3, 128, "pf_heun"),
+    "ancestral_perturbed32": ("perturbed", "float32", 12, 3, 128, "ancestral"),
 }
 
 
@@ -46,7 +49,8 @@ def run_case(name, backend):
     from diffbounds.simulators import sample, schedule
     from diffbounds.simulators.kernels import cuda as cuda_backend
 
-    cov_type, dtype, n, n_steps, tpb = CASES[name]
+    cov_type, dtype, n, n_steps, tpb, *rest = CASES[name]
+    smp = rest[0] if rest else "exponential_integrator"
     times = schedule.exponential(3.0, 0.05, n_steps)
     if backend == "cuda":
         cuda_backend.THREADS_PER_BLOCK = tpb
@@ -55,12 +59,13 @@ def run_case(name, backend):
 
         ps = perturbed_score(mixture("diagonal"), eps=0.3, delta=0.2, bad_magnitude=4.0,
                              direction="random", seed=3)
-        return sample(ps, n, times, seed=7, backend=backend, dtype=dtype)
+        return sample(ps, n, times, seed=7, backend=backend, dtype=dtype, sampler=smp)
     if cov_type == "generic":
         mix = mixture("isotropic")
         return sample(lambda x, t: mix.at(t).score(x), n, times, seed=7, backend=backend,
                       dtype=dtype, dim=mix.dim)
-    return sample(mixture(cov_type), n, times, seed=7, backend=backend, dtype=dtype)
+    return sample(mixture(cov_type), n, times, seed=7, backend=backend, dtype=dtype,
+                  sampler=smp)
 
 
 if __name__ == "__main__":

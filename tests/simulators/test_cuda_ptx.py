@@ -68,3 +68,13 @@ def test_update_kernel_compiles_to_ptx_for_cc90():
     from diffbounds.simulators.kernels._cuda_kernels import compile_ptx
 
     _check(compile_ptx(None, "float64", (), d=3, cc=(9, 0)))
+
+
+@pytest.mark.parametrize("dtype", ["float64", pytest.param("float32", marks=pytest.mark.slow)])
+def test_two_stage_heun_kernel_compiles_to_ptx_for_cc90(dtype):
+    _nvvm_or_skip()
+    from diffbounds.simulators.kernels._cuda_kernels import compile_ptx
+
+    model = _model("isotropic")
+    family, params = model.kernel_program(np.array([2.0, 1.0, 0.1, 0.05]), dtype)
+    _check(compile_ptx(family, dtype, params, d=3, cc=(9, 0), two_stage=True))

@@ -29,6 +29,7 @@ def _mixture(cov_type, d=3, K=3, seed=0):
 # ------------------------------------------------------------------ kernel score = mixture score
 @pytest.mark.parametrize("cov_type", ["isotropic", "diagonal", "full"])
 def test_kernel_score_family_equals_mixture_score(cov_type):
+    from diffbounds.simulators.kernels._math import NW
     from diffbounds.simulators.kernels.numpy_backend import math_for
 
     mix = _mixture(cov_type, d=4, K=5)
@@ -38,19 +39,21 @@ def test_kernel_score_family_equals_mixture_score(cov_type):
     for k, t in enumerate(times[:-1]):
         out = np.empty((4, 64))
         math_for("float64").families[family](np.ascontiguousarray(x.T), out, np.empty_like(out),
-                                             P, k, None)
+                                             np.empty((NW, 64)), P, k, 64)
         np.testing.assert_allclose(out.T, mix.at(t).score(x), rtol=1e-11, atol=1e-11)
 
 
 def test_kernel_score_far_from_all_components_is_finite():
     # Paper's Figure 1 mixture: responsibilities underflow unless done in the log domain.
+    from diffbounds.simulators.kernels._math import NW
     from diffbounds.simulators.kernels.numpy_backend import math_for
 
     mix = GaussianMixture([0.999, 0.001], [[0.0], [10000.0]], [1.0, 1.0])
     family, P = mixture_program(mix, np.array([1e-9, 0.0]), "float64")
     x = np.linspace(-20000, 20000, 401)[None, :]
     out = np.empty_like(x)
-    math_for("float64").families[family](x, out, np.empty_like(x), P, 0, None)
+    math_for("float64").families[family](x, out, np.empty_like(x), np.empty((NW, x.shape[1])),
+                                         P, 0, x.shape[1])
     assert np.all(np.isfinite(out))
     np.testing.assert_allclose(out[0], mix.at(1e-9).score(x[0][:, None])[:, 0], rtol=1e-9,
                                atol=1e-9)
