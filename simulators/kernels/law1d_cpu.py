@@ -42,6 +42,26 @@ def _parabola(M, j):
     return s, p
 
 
+@numba.njit(inline="always")
+def _parabola_no_division(M, j):
+    """``_parabola`` with its negativity test written without the division: for P > 0 the
+    vertex u = −S/(2P) lies inside the cell iff |S| < P, and the parabola's value there,
+    M − S²/(4P) − P/12, is < 0 iff 4P (M − P/12) < S². Same (S, P) except where a test is
+    tied to rounding (a vertex value within ~1e-16 of 0)."""
+    G = M.size
+    m = M[j]
+    left = M[j - 1] if j > 0 else 0.0
+    right = M[j + 1] if j + 1 < G else 0.0
+    s = 0.5 * (right - left)
+    p = 0.5 * (right - 2.0 * m + left)
+    ends = min(m - 0.5 * abs(s) + p / 6.0, m + p / 6.0 + 0.5 * abs(s))
+    bad = ends < 0 or (p > 0 and abs(s) < p and 4.0 * p * (m - p / 12.0) < s * s)
+    if bad:
+        s = min(max(s, -2.0 * m), 2.0 * m)
+        p = 0.0
+    return s, p
+
+
 @numba.njit(**_OPTS)
 def parabolas(M):
     """(S, P) of ``law1d._parabolas``: third-order in-cell parabolas, linear and limited where
@@ -329,12 +349,12 @@ def remap_deposit(M, cell, mL, mC, mR, flag, cellR, u0R, hR, mLR, mCR, mRR, j0, 
         if flag[s]:
             continue
         i = cell[s]
-        cS, cP = _parabola(M, i)
+        cS, cP = _parabola_no_division(M, i)
         Mi, Si, Pi, lo, hi, m1 = _segment_image(M[i], cS, cP, 0.0, 1.0, mL[s], mC[s], mR[s], dx)
         deposited += _deposit_shared(out, Mi, Si, Pi, lo, hi, m1, j0, dx)
     for s in range(cellR.size):
         i = cellR[s]
-        cS, cP = _parabola(M, i)
+        cS, cP = _parabola_no_division(M, i)
         Mi, Si, Pi, lo, hi, m1 = _segment_image(M[i], cS, cP, u0R[s], hR[s], mLR[s], mCR[s],
                                                 mRR[s], dx)
         deposited += _deposit_shared(out, Mi, Si, Pi, lo, hi, m1, j0, dx)
