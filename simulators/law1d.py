@@ -444,7 +444,7 @@ def output_law(score, times, *, grid=None, init=None, progress=False,
     from diffbounds.simulators.kernels import law1d_cpu
 
     cache: dict = {}  # kernels and their spectra, reused across steps
-    with progress_bar(progress, len(coefs), desc="output_law") as bar:
+    with progress_bar(progress, len(coefs), desc="output_law") as bar, law1d_cpu.one_thread():
         for k, (a, b, c) in enumerate(coefs):
             t = float(times[k])
 
@@ -518,24 +518,31 @@ def _step_law(M, start, dx, mean_map, c, opts, cache=None):
 
 def _refine(cell, mL, mC, mR, start, dx, mean_map, compiled):
     """The refinement levels of ``_segments`` (compiled branch) for the flagged first-level
-    cells: returns the final segments (cell, u0, h, mL, mC, mR), concatenated in level order."""
+    cells: halve them, then halve again the pieces still flagged, up to depth ``_MAX_DEPTH``
+    (one compiled ``split_level`` and one map call per level). Returns the final segments
+    (cell, u0, h, mL, mC, mR), concatenated in level order."""
+    f = np.vstack([np.zeros(cell.size), np.ones(cell.size), mL, mC, mR])
+    if cell.size == 0:
+        return (cell, *f)
+    kink_abs = _KINK_ABS * dx
+    # the first-level cells given are all flagged: halve every one (a test that always fails)
+    _, _, cell, f, pts, _ = compiled.split_level(cell, f, -1.0, -1.0, start, dx)
+    f[3] = mean_map(pts)
     done = []
-    u0, h = np.zeros(cell.size), np.ones(cell.size)
-    if cell.size:
-        kink_abs = _KINK_ABS * dx
-        cell, u0, h, mL, mC, mR = _halve(cell, u0, h, mL, mC, mR, start, dx, mean_map)
-        for depth in range(1, _MAX_DEPTH + 1):
-            flag = compiled.smooth_flags(mL, mC, mR, _KINK, kink_abs)
-            if depth == _MAX_DEPTH or not flag.any():
-                done.append((cell, u0, h, mL, mC, mR))
-                break
-            keep = ~flag
-            done.append((cell[keep], u0[keep], h[keep], mL[keep], mC[keep], mR[keep]))
-            cell, u0, h, mL, mC, mR = _halve(cell[flag], u0[flag], h[flag], mL[flag], mC[flag],
-                                             mR[flag], start, dx, mean_map)
-    if not done:
-        return cell, u0, h, mL, mC, mR
-    return tuple(np.concatenate([d[i] for d in done]) for i in range(6))
+    for depth in range(1, _MAX_DEPTH + 1):
+        if depth == _MAX_DEPTH:
+            done.append((cell, f))
+            break
+        keep_cell, keep_f, new_cell, new_f, pts, n_flagged = compiled.split_level(
+            cell, f, _KINK, kink_abs, start, dx)
+        if n_flagged == 0:
+            done.append((cell, f))
+            break
+        done.append((keep_cell, keep_f))
+        cell, f = new_cell, new_f
+        f[3] = mean_map(pts)
+    f = np.concatenate([d[1] for d in done], axis=1)
+    return (np.concatenate([d[0] for d in done]), *f)
 
 
 def _step_law_reference(M, start, dx, mean_map, c, opts):
@@ -599,7 +606,10 @@ def _output_law_generic(smp, score, times, grid, init, progress) -> GridLaw:
     index = {float(t): j for j, t in enumerate(times[:-1])}
     cache: dict = {}  # kernels and their spectra, reused across steps
 
-    with progress_bar(progress, len(c_all), desc=f"output_law[{smp.name}]") as bar:
+    from diffbounds.simulators.kernels import law1d_cpu
+
+    with (progress_bar(progress, len(c_all), desc=f"output_law[{smp.name}]") as bar,
+          law1d_cpu.one_thread()):
         for k, c in enumerate(c_all):
             def score_fn(y, t, k=k):
                 y = np.asarray(y, dtype=np.float64)

@@ -9,6 +9,7 @@ like every kernel (``_cache``: this module is a real file, so plain ``cache=True
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -285,6 +286,49 @@ def first_level_live(iL, m, kink, kink_abs_dx, dx):
 
 
 @numba.njit(**_OPTS)
+def split_level(cell, f, kink, kink_abs_dx, start, dx):
+    """One refinement level of ``law1d._segments``: segments (cell; rows u0, h, mL, mC, mR of
+    ``f``) whose fit passes ``smooth_flags``' test are kept; the others are halved as
+    ``law1d._halve`` does (left halves, then right halves), with the points
+    (start + cell + u0) Δ at which the map is needed (their mC, left at 0 here).
+
+    Returns (kept cell, kept f, halves' cell, halves' f, points, number flagged)."""
+    n = cell.size
+    flag = np.empty(n, dtype=np.bool_)
+    nf = 0
+    for s in range(n):
+        fl = abs(f[4, s] - 2.0 * f[3, s] + f[2, s]) > kink * abs(f[4, s] - f[2, s]) + kink_abs_dx
+        flag[s] = fl
+        if fl:
+            nf += 1
+    keep_cell = np.empty(n - nf, dtype=np.int64)
+    keep_f = np.empty((5, n - nf))
+    new_cell = np.empty(2 * nf, dtype=np.int64)
+    new_f = np.zeros((5, 2 * nf))
+    pts = np.empty(2 * nf)
+    a = 0
+    b = 0
+    for s in range(n):
+        if flag[s]:
+            q = 0.25 * f[1, s]
+            for r, u0, l_, r_ in ((b, f[0, s] - q, f[2, s], f[3, s]),
+                                  (nf + b, f[0, s] + q, f[3, s], f[4, s])):
+                new_cell[r] = cell[s]
+                new_f[0, r] = u0
+                new_f[1, r] = 0.5 * f[1, s]
+                new_f[2, r] = l_
+                new_f[4, r] = r_
+                pts[r] = (start + cell[s] + u0) * dx
+            b += 1
+        else:
+            keep_cell[a] = cell[s]
+            for i in range(5):
+                keep_f[i, a] = f[i, s]
+            a += 1
+    return keep_cell, keep_f, new_cell, new_f, pts, nf
+
+
+@numba.njit(**_OPTS)
 def image_range(u0, h, mL, mC, mR, dx):
     """(min lo_img, max hi_img) over segments (``segment_images``; ±inf for none)."""
     lo = np.inf
@@ -434,3 +478,20 @@ def overlap_add(y, live, block, n_out):
         for j in range(min(y.shape[1], n_out - j0)):
             out[j0 + j] += y[r, j]
     return out
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Inside the block, Numba parallel regions launched from this thread (the compiled score
+    evaluation) run on one thread; the previous setting is restored after.
+
+    ``output_law`` is a serial algorithm apart from the score; with the OpenMP threading layer
+    a parallel score call whose other thread is descheduled (a shared machine, sweep workers)
+    spins at the barrier: measured on the README example at load ~3.5 on 2 cores, 5.2 s CPU
+    and 6.3 s wall with 2 threads against 2.9 s CPU and 3.4-4.1 s wall with one."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)

@@ -166,3 +166,14 @@ def test_clean_fft_output_is_the_noise_cut_and_clip():
                                   expected)
     np.testing.assert_array_equal(law1d_cpu.clean_fft_output(x.copy(), _FFT_NOISE, True),
                                   np.maximum(expected, 0.0))
+
+
+def test_one_thread_is_restored_after_the_block_and_on_errors():
+    get = law1d_cpu.numba.get_num_threads
+    before = get()
+    with law1d_cpu.one_thread():
+        assert get() == 1
+    assert get() == before
+    with pytest.raises(RuntimeError), law1d_cpu.one_thread():
+        raise RuntimeError("inside")
+    assert get() == before
