@@ -61,10 +61,12 @@ kernel spectrum. The arithmetic is that of ``_segments``/``_deposit``/``_convolv
 implementation before issue 11, kept as ``_output_law_reference``, gives the same law to
 TV ~1e-14 (``tests/simulators/test_law1d_fast.py``).
 
-Cost (one core): the README example (perturbed two-component mixture, N = 200, 430 k cells of
-which ~40% live) takes 2.9–3.5 s of CPU, against 19–23 s for the original implementation
-(5.5–6.7×): about 15 ms per step at 430 k cells, of which the score at ~300 k points ~6 ms,
-the remap and deposit ~4 ms and the convolution ~4 ms.
+Cost (one core; the Numba score kernel runs on one thread inside ``output_law``): the README
+example (perturbed two-component mixture, N = 200, 430 k cells of which ~40% live) takes
+2.9–3.5 s of CPU, against 19–25 s for the original implementation in the same process
+(medians 6.7–7.7× at load 3–5 on 2 cores): ~15 ms per step, of which the score at ~300 k
+points ~6 ms, the convolution ~4–5 ms, the remap and deposit ~3 ms; the perturbed score's
+per-step parameters (``kernel_program``, its half-space thresholds) ~0.4 s once.
 """
 
 from __future__ import annotations
@@ -402,6 +404,8 @@ def output_law(score, times, *, grid=None, init=None, progress=False,
         ``max_cells`` (int ≥ 16, default 2_000_000: the largest grid; mass beyond is lost).
     init : optional 1-D GaussianMixture to start from instead of N(0, 1).
     progress : show a tqdm bar over the steps (no-op without tqdm).
+        The score is evaluated only at the edges and centres of cells that hold mass (and at
+        the refinement points); Numba parallel regions run on one thread inside this function.
     sampler : None or "exponential_integrator" (default: the paper's step, the path above,
         unchanged), any built-in name of ``simulators.samplers.BUILTINS`` or a
         ``samplers.Sampler`` of the Gaussian-step form x′ = m_k(x) + c_k ξ. Step k then remaps
@@ -576,16 +580,21 @@ def _output_law_reference(score, times, *, grid=None, init=None, sampler=None) -
             raise ValueError(f"score: returned a wrong shape or non-finite values at t = {t}")
         return s[:, 0].reshape(np.shape(y))
 
-    if _samplers.is_default(sampler):
+    default = _samplers.is_default(sampler)
+    if default:
         coefs = integrator_coefficients(times)
-        maps = [(lambda x, k=k, a=a, b=b: a * x + b * score_fn(x, times[k]))
-                for k, (a, b, _) in enumerate(coefs)]
         c_all = coefs[:, 2]
     else:
         smp = _samplers.get_sampler(sampler)
         c_all = np.asarray(smp.noise_scales(times), dtype=np.float64)
-        maps = [(lambda x, k=k: np.asarray(smp.mean_map(x, score_fn, times, k),
-                                           dtype=np.float64)) for k in range(c_all.size)]
+
+    def mean_map_at(k):
+        if default:
+            a, b = coefs[k, 0], coefs[k, 1]
+            return lambda x: a * x + b * score_fn(x, times[k])
+        return lambda x: np.asarray(smp.mean_map(x, score_fn, times, k), dtype=np.float64)
+
+    maps = [mean_map_at(k) for k in range(c_all.size)]
     for mean_map, c in zip(maps, c_all, strict=True):
         M, start, lost_k = _step_law_reference(M, start, dx, mean_map, float(c), opts)
         lost += lost_k
@@ -917,7 +926,8 @@ def _convolve_cached(M, start, dx, c, truncation, cache):
     return np.maximum(total, 0.0, out=total), start - K
 
 
-#: overlap-add blocks of ``_conv_sparse``: FFT length about this many kernel lengths
+#: overlap-add blocks of ``_conv_sparse``: FFT length about this many kernel lengths (README
+#: example: 2, 3, 4, 6 and 8 all gave 3.9–4.1 s in total, within the noise; 4 kept)
 _OA_FFT_KERNELS = 4
 
 
@@ -940,6 +950,8 @@ def _conv_sparse(x, k, cache, key):
     from diffbounds.simulators.kernels import law1d_cpu as lc
 
     live = np.flatnonzero(lc.any_nonzero_blocks(x, B))
+    if live.size == 0:
+        return np.zeros(x.size + L - 1), True
     rows = sp_fft.rfft(lc.gather_blocks(x, live, B, nfft), axis=1, overwrite_x=True)
     rows *= spec
     y = sp_fft.irfft(rows, nfft, axis=1, overwrite_x=True)

@@ -177,3 +177,8 @@ def test_one_thread_is_restored_after_the_block_and_on_errors():
     with pytest.raises(RuntimeError), law1d_cpu.one_thread():
         raise RuntimeError("inside")
     assert get() == before
+
+
+def test_conv_sparse_of_zeros_is_zeros():
+    out, fft = _conv_sparse(np.zeros(300_000), np.ones(1001), {}, ("zeros",))
+    assert fft and out.shape == (301_000,) and not out.any()
