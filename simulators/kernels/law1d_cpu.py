@@ -5,6 +5,11 @@ Line-for-line the arithmetic of the NumPy functions ``law1d._parabolas`` and ``l
 target-cell) pair arrays, no temporaries, no ``bincount``. Sums may be accumulated in another
 order than NumPy's, so results agree to rounding (~1e-16 relative), not bitwise. Cached on disk
 like every kernel (``_cache``: this module is a real file, so plain ``cache=True`` works).
+
+The second half ("the fused step") serves ``law1d._step_law``: the same formulas run over the
+live cells only, with the parabolas, segment images and deposit fused into one pass
+(``remap_deposit``), plus the overlap-add's block gather/scatter, the FFT-noise cut and the
+trim. ``one_thread`` keeps Numba's parallel score kernels on one thread inside ``output_law``.
 """
 
 from __future__ import annotations
