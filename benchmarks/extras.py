@@ -7,7 +7,9 @@
 * ``startup``: seconds from launching a new interpreter to its first ``sample(..., "cpu")``
   result, with an empty kernel cache (cold) and again with the cache it left (warm).
 * ``output_law``: the README's exact 1-D law (two-component mixture, perturbed score,
-  exponential schedule, N = 200, default grid), kernels loaded.
+  exponential schedule, N = 200, default grid), kernels loaded, side by side with the original
+  implementation (``law1d._output_law_reference``, kept for this): CPU and wall seconds of
+  both, their ratios, and the TV between the two laws (the same method: ~1e-14).
 * ``verify``: wall time of ``diffbounds verify --quick`` in a new process.
 * ``machine``: the CPU's name, its widest vector unit (512 bits with AVX-512F, 256 with AVX2)
   and the load average before and after, so that numbers from a busy machine are recognisable.
@@ -119,19 +121,42 @@ def startup_seconds() -> dict:
 
 
 # ---------------------------------------------------------------- exact 1-D law
-def readme_output_law_seconds() -> dict:
-    """Seconds of ``output_law`` on the README example (kernels loaded first)."""
+def readme_output_law_seconds(reference: bool = True) -> dict:
+    """Seconds of ``output_law`` on the README example (kernels loaded first) and, with
+    ``reference``, of the implementation before issue 11 §3 (``law1d._output_law_reference``)
+    in the same process: ``speedup_cpu`` / ``speedup_wall`` are reference / new, and
+    ``tv_to_reference`` the TV between the two laws on the union of their lattices."""
     from diffbounds.simulators import GaussianMixture, perturbed_score
-    from diffbounds.simulators.law1d import output_law
+    from diffbounds.simulators.law1d import _output_law_reference, output_law
 
     mix = GaussianMixture([0.5, 0.5], [[-2.0], [1.5]], [0.25, 0.5])
     score = perturbed_score(mix, eps=0.05, delta=1e-3, bad_magnitude=1e3)
     times = schedule.exponential(T=6.0, t_stop=1e-2, n_steps=200)
-    output_law(score, times[:3])  # load (or compile) the kernels
+    # load (or compile) every kernel: by step 10 the law is long enough (175 k cells) for the
+    # overlap-add path of the convolution
+    output_law(score, times[:11])
     t0, c0 = time.perf_counter(), time.process_time()
     law = output_law(score, times)
-    return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
-            "cells": law.cells, "tv": law.tv(mix.at(1e-2))}
+    out = {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+           "cells": law.cells, "tv": law.tv(mix.at(1e-2))}
+    if reference:
+        t0, c0 = time.perf_counter(), time.process_time()
+        ref = _output_law_reference(score, times)
+        out["reference_seconds"] = time.perf_counter() - t0
+        out["reference_cpu_seconds"] = time.process_time() - c0
+        out["speedup_wall"] = out["reference_seconds"] / out["seconds"]
+        out["speedup_cpu"] = out["reference_cpu_seconds"] / out["cpu_seconds"]
+        out["tv_to_reference"] = _grid_tv(law, ref)
+    return out
+
+
+def _grid_tv(a, b) -> float:
+    """½ Σ |a − b| of two GridLaws of the same spacing, on the union of their lattices."""
+    lo, hi = min(a.start, b.start), max(a.start + a.cells, b.start + b.cells)
+    pa, pb = np.zeros(hi - lo), np.zeros(hi - lo)
+    pa[a.start - lo:a.start - lo + a.cells] = a.mass
+    pb[b.start - lo:b.start - lo + b.cells] = b.mass
+    return 0.5 * float(np.abs(pa - pb).sum())
 
 
 # ---------------------------------------------------------------- verify --quick

@@ -184,6 +184,11 @@ def format_table(report) -> str:
         law = report["output_law_readme"]
         lines.append(f"output_law, README example: {law['seconds']:.1f} s "
                      f"({law['cpu_seconds']:.1f} s CPU, {law['cells']} cells)")
+        if "speedup_cpu" in law:
+            lines.append(f"  original implementation: {law['reference_seconds']:.1f} s "
+                         f"({law['reference_cpu_seconds']:.1f} s CPU): "
+                         f"{law['speedup_cpu']:.1f}x CPU, {law['speedup_wall']:.1f}x wall; "
+                         f"TV between the laws {law['tv_to_reference']:.1e}")
     if "verify_quick" in report:
         v = report["verify_quick"]
         lines.append(f"verify --quick: {v['seconds']:.1f} s (exit {v['returncode']})")
