@@ -29,11 +29,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from diffbounds.simulators import integrator_coefficients, schedule
 from diffbounds.simulators.scores import MixtureScore
+
+if TYPE_CHECKING:
+    from diffbounds.simulators import GaussianMixture
 
 
 # ---------------------------------------------------------------- machine
@@ -153,7 +158,7 @@ def verify_quick_seconds() -> dict:
 
 
 # ---------------------------------------------------------------- shared timing
-def _median_seconds(call, repeats: int) -> float:
+def _median_seconds(call: Callable[[], Any], repeats: int) -> float:
     """Median wall seconds of ``repeats`` calls of ``call()`` (the caller warms it up)."""
     seconds = []
     for _ in range(repeats):
@@ -163,7 +168,8 @@ def _median_seconds(call, repeats: int) -> float:
     return statistics.median(seconds)
 
 
-def _time_sample(score, n, times, backend, repeats, **kw) -> float:
+def _time_sample(score: Any, n: int, times: np.ndarray, backend: str, repeats: int,
+                 **kw: Any) -> float:
     """Median seconds of ``sample(score, n, times, backend=backend, **kw)`` (float64) after a
     warm-up call at ``min(n, 256)`` particles (which compiles or loads the kernel)."""
     from diffbounds.simulators import sample
@@ -181,7 +187,7 @@ FAMILIES = ("isotropic", "diagonal", "full", "perturbed_halfspace_adversarial",
 FIT_M, FIT_MAXITER = 256, 3
 
 
-def family_score(name: str, mixture, times):
+def family_score(name: str, mixture: GaussianMixture, times: np.ndarray) -> Any:
     """The score model of score family ``name`` built on the standard workload.
 
     Parameters
@@ -257,8 +263,9 @@ def family_score(name: str, mixture, times):
                        init=mixture, seed=2, maxiter=FIT_MAXITER)
 
 
-def score_family_rows(mixture, times, *, n, n_numpy, repeats, families=FAMILIES,
-                      progress=None) -> list[dict]:
+def score_family_rows(mixture: GaussianMixture, times: np.ndarray, *, n: int, n_numpy: int,
+                      repeats: int, families: Sequence[str] = FAMILIES,
+                      progress: Callable[[str], Any] | None = None) -> list[dict]:
     """CPU and NumPy float64 seconds of each score family on the standard workload.
 
     Parameters
@@ -313,13 +320,15 @@ def score_family_rows(mixture, times, *, n, n_numpy, repeats, families=FAMILIES,
 
 
 # ---------------------------------------------------------------- samplers (§1, samplers)
-def _user_euler_maruyama(x, score, t, t_next, noise):
+def _user_euler_maruyama(x: np.ndarray, score: Callable, t: float, t_next: float,
+                         noise: Callable) -> np.ndarray:
     """A user-written step of the ``samplers`` contract: Euler–Maruyama, written out."""
     h = t - t_next
     return x + h * (x + 2.0 * score(x, t)) + np.sqrt(2.0 * h) * noise()
 
 
-def sampler_rows(mixture, times, *, n, repeats, progress=None) -> list[dict]:
+def sampler_rows(mixture: GaussianMixture, times: np.ndarray, *, n: int, repeats: int,
+                 progress: Callable[[str], Any] | None = None) -> list[dict]:
     """CPU float64 seconds of the standard workload with each built-in sampler, compiled.
 
     Returns
@@ -348,7 +357,8 @@ def sampler_rows(mixture, times, *, n, repeats, progress=None) -> list[dict]:
     return rows
 
 
-def generic_path_rows(mixture, times, *, n, repeats, progress=None) -> list[dict]:
+def generic_path_rows(mixture: GaussianMixture, times: np.ndarray, *, n: int, repeats: int,
+                      progress: Callable[[str], Any] | None = None) -> list[dict]:
     """Cost per particle-step of the paths that call Python every step (float64).
 
     Rows (``path``):
@@ -435,7 +445,9 @@ print(json.dumps({"after_imports": imports, "kernel_loaded": loaded, "peak": pea
 """
 
 
-def memory_rows(*, n=10**6, n_steps=20, dtypes=("float64", "float32"), progress=None) -> list:
+def memory_rows(*, n: int = 10**6, n_steps: int = 20,
+                dtypes: Sequence[str] = ("float64", "float32"),
+                progress: Callable[[str], Any] | None = None) -> list[dict]:
     """Peak resident memory of ``sample(standard mixture, n, times, backend="cpu")``, each run
     in a fresh interpreter (Numba's allocations are invisible to tracemalloc).
 

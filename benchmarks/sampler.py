@@ -11,7 +11,7 @@ NumPy/Python allocations during one call (Numba's own allocations are not traced
 Extras (issue 11 §1/§6; ``benchmarks.extras``, each skippable): the JAX-jit step, cold/warm start,
 ``output_law``, ``verify --quick``; ``families``: every score family (isotropic, diagonal, full
 covariance, perturbed half-space/adversarial and tail/random, wrong mixture, fitted mixture) at
-the standard size on the CPU and, at ``min(n, 2000)`` particles, on NumPy (float64; ratio per
+the standard size on the CPU and, at ``min(n, 10000)`` particles, on NumPy (float64; ratio per
 particle); ``samplers``: each built-in sampler compiled (CPU float64, cost relative to the
 exponential integrator) and the Python-step paths in ns per particle-step; ``memory``: peak RSS
 of 10⁶ particles in a fresh process, float64 and float32. The SIMD width the compiled code
@@ -77,8 +77,12 @@ def time_backend(mixture, n, times, backend, dtype, repeats):
 
 
 EXTRAS = ("jax", "startup", "law", "verify", "families", "samplers", "memory")
-#: particles of the NumPy / generic-path runs of the "families" and "samplers" extras (at most)
-EXTRAS_SMALL_N = 2000
+#: particles (at most) of the NumPy runs of the "families" extra and of the Python-step paths
+#: of the "samplers" extra. NumPy's per-step overhead makes its per-particle time depend on n
+#: (measured: 1.8x slower per particle at n = 2000 than at 20000; model a + b n per step from
+#: that run: ~1.1x at 10000), so the families' NumPy rows keep n large; the Python-step rows are
+#: reported in ns per particle-step at their own n.
+FAMILIES_NUMPY_N, GENERIC_N = 10_000, 2000
 #: the "memory" extra: particles and steps of the measured run (memory does not grow with N)
 MEMORY_N, MEMORY_STEPS = 10**6, 20
 
@@ -95,7 +99,7 @@ def _guarded(report_extra, key, progress, fn):
 
 
 def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, progress=print,
-        extras=EXTRAS, families=None, small_n=None, memory_n=MEMORY_N,
+        extras=EXTRAS, families=None, numpy_n=None, generic_n=None, memory_n=MEMORY_N,
         memory_steps=MEMORY_STEPS):
     """Time the standard workload; returns the JSON-ready report (``{"workload", "results"}``).
 
@@ -103,14 +107,15 @@ def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, pr
     README example and ``verify --quick``, each score family's speed (CPU and NumPy float64;
     ``families``: a subset of ``extras.FAMILIES``, default all), each built-in sampler compiled
     and the generic (Python-step) paths, and peak RSS of ``memory_n`` particles in a fresh
-    process (``benchmarks.extras``). ``small_n``: particles of the NumPy and generic-path runs
-    of those extras (default ``min(n, EXTRAS_SMALL_N)``; their ratios are per particle). The
+    process (``benchmarks.extras``). ``numpy_n``: particles of the families' NumPy runs
+    (default ``min(n, FAMILIES_NUMPY_N)``; their ratios are per particle); ``generic_n``: of
+    the Python-step paths (default ``min(n, GENERIC_N)``). The
     vector width the compiled code uses (``machine.vector_width_used_bits``) is always probed.
 
     Raises
     ------
     ValueError
-        Unknown ``extras`` or ``families``; ``repeats`` < 1; ``small_n``/``memory_n``/
+        Unknown ``extras`` or ``families``; ``repeats`` < 1; ``numpy_n``/``generic_n``/``memory_n``/
         ``memory_steps`` < 1 (before any work).
     """
     from diffbounds.benchmarks import extras as ex
@@ -122,7 +127,7 @@ def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, pr
     bad = [f for f in families if f not in ex.FAMILIES]
     if bad:
         raise ValueError(f"families: unknown {bad}; allowed {ex.FAMILIES}")
-    for name, value in (("small_n", small_n), ("memory_n", memory_n),
+    for name, value in (("numpy_n", numpy_n), ("generic_n", generic_n), ("memory_n", memory_n),
                         ("memory_steps", memory_steps)):
         if value is not None and int(value) < 1:
             raise ValueError(f"{name}: must be >= 1, got {value}")
@@ -179,16 +184,17 @@ def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, pr
         report_extra["verify_quick"] = ex.verify_quick_seconds()
         if progress:
             progress(f"  verify --quick: {report_extra['verify_quick']}")
-    small = min(w["n"], EXTRAS_SMALL_N) if small_n is None else int(small_n)
+    numpy_n = min(w["n"], FAMILIES_NUMPY_N) if numpy_n is None else int(numpy_n)
+    generic_n = min(w["n"], GENERIC_N) if generic_n is None else int(generic_n)
     if "families" in extras:
         _guarded(report_extra, "score_families", progress, lambda: ex.score_family_rows(
-            mixture, times, n=w["n"], n_numpy=small, repeats=repeats, families=families,
+            mixture, times, n=w["n"], n_numpy=numpy_n, repeats=repeats, families=families,
             progress=progress))
     if "samplers" in extras:
         _guarded(report_extra, "samplers", progress, lambda: ex.sampler_rows(
             mixture, times, n=w["n"], repeats=repeats, progress=progress))
         _guarded(report_extra, "generic_path", progress, lambda: ex.generic_path_rows(
-            mixture, times, n=small, repeats=repeats, progress=progress))
+            mixture, times, n=generic_n, repeats=repeats, progress=progress))
     if "memory" in extras:
         _guarded(report_extra, "memory", progress, lambda: ex.memory_rows(
             n=memory_n, n_steps=memory_steps, progress=progress))
@@ -213,9 +219,9 @@ def run(*, n=None, n_steps=None, repeats=3, backends=None, cuda_n=10_000_000, pr
     iso = next((r for r in fam if r["family"] == "isotropic"), None) if isinstance(fam, list) \
         else None
     if iso is not None and ("numpy", "float64") in by:
-        # the families' NumPy rows run at fewer particles: how much that shifts NumPy's
+        # the families' NumPy rows may run at fewer particles: how much that shifts NumPy's
         # per-particle time (its per-step Python overhead), measured against the main row
-        derived["numpy_per_particle_time_small_n_over_n"] = (
+        derived["numpy_per_particle_time_families_n_over_n"] = (
             (iso["numpy_float64_seconds"] / iso["n_numpy"])
             / (by["numpy", "float64"]["seconds"] / by["numpy", "float64"]["n"]))
     machine = ex.machine_info()

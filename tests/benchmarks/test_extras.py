@@ -143,20 +143,22 @@ def test_memory_row_sees_the_state():
 def test_run_reports_and_formats_the_extras():
     report = run(n=200, n_steps=4, repeats=1, backends=["numpy", "cpu"], progress=None,
                  extras=("families", "samplers", "memory"), families=("isotropic",),
-                 small_n=100, memory_n=1000, memory_steps=2)
+                 numpy_n=100, generic_n=50, memory_n=1000, memory_steps=2)
     assert [r["family"] for r in report["score_families"]] == ["isotropic"]
     assert report["score_families"][0]["n_numpy"] == 100
     assert len(report["samplers"]) == 6 and len(report["generic_path"]) == 3
+    assert {r["n"] for r in report["generic_path"]} == {50}
     assert [r["dtype"] for r in report["memory"]] == ["float64", "float32"]
     assert report["machine"]["vector_width_used_bits"] in (64, 128, 256, 512)
-    assert _positive(report["derived"]["numpy_per_particle_time_small_n_over_n"])
+    assert _positive(report["derived"]["numpy_per_particle_time_families_n_over_n"])
     table = format_table(report)
     for heading in ("score family", "sampler (cpu, float64)", "Python-step path",
                     "memory (cpu, fresh process)", "-bit used by compiled code"):
         assert heading in table
     for bad, match in ((dict(extras=("gpu",)), "^extras: unknown"),
                        (dict(families=("sparse",)), "^families: unknown"),
-                       (dict(small_n=0), "^small_n: must be >= 1")):
+                       (dict(numpy_n=0), "^numpy_n: must be >= 1"),
+                       (dict(generic_n=0), "^generic_n: must be >= 1")):
         with pytest.raises(ValueError, match=match):
             run(n=10, n_steps=2, progress=None, **bad)
 
