@@ -18,9 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repeats", type=int, default=3, help="timed calls per backend (median)")
     p.add_argument("--backends", nargs="+", choices=["numpy", "cpu", "cuda"], default=None)
     p.add_argument("--cuda-n", type=int, default=10_000_000, help="particles on CUDA")
-    p.add_argument("--skip", nargs="+", default=[], choices=["jax", "startup", "law", "verify"],
+    p.add_argument("--skip", nargs="+", default=[],
+                   choices=["jax", "startup", "law", "verify", "families", "samplers", "memory"],
                    help="sampler suite: leave out these rows (the JAX-jit step, cold/warm "
-                        "start, output_law on the README example, verify --quick)")
+                        "start, output_law on the README example, verify --quick, each score "
+                        "family's CPU/NumPy speed, each built-in sampler compiled and the "
+                        "Python-step paths, peak memory of 10^6 particles)")
     p.set_defaults(func=_run)
 
 

@@ -12,7 +12,7 @@ def test_bench_sampler_json(tmp_path, capsys):
     path = tmp_path / "b.json"
     rc = main(["bench", "--n", "200", "--steps", "5", "--repeats", "1",
                "--backends", "numpy", "cpu", "--json", str(path),
-               "--skip", "startup", "law", "verify"])
+               "--skip", "startup", "law", "verify", "families", "samplers", "memory"])
     assert rc == 0
     report = json.loads(path.read_text())
     assert report["workload"]["n"] == 200 and report["workload"]["n_steps"] == 5
@@ -29,8 +29,10 @@ def test_bench_sampler_json(tmp_path, capsys):
         assert "cpu_over_jax_float64" in report["derived"]
     assert report["machine"]["vector_width_bits"] in (128, 256, 512)
     assert len(report["machine"]["load_average_before"]) == 3
+    assert report["machine"]["vector_width_used_bits"] in (64, 128, 256, 512)
+    assert not {"score_families", "samplers", "generic_path", "memory"} & set(report)
     out = capsys.readouterr().out
-    assert "x numpy" in out and "-bit vectors" in out
+    assert "x numpy" in out and "-bit vectors" in out and "-bit used by compiled code" in out
 
 
 def test_jax_step_score_is_the_mixture_score():
