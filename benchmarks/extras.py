@@ -521,13 +521,11 @@ def memory_rows(*, n: int = 10**6, n_steps: int = 20,
 
 # ---------------------------------------------------------------- vector width in use
 def vector_width_used() -> dict:
-    """The SIMD width Numba's CPU target actually emits on this machine.
-
-    Compiles (in memory, no disk cache) ``a[i] = a[i] * 2.0 + 1.0`` over a float64 array with
-    the kernels' fast-math flags ``{contract, nsz}`` and reads the assembly: 512 bits when a
-    ``zmm`` register appears, 256 for ``ymm``, 128 for packed double instructions (``...pd``)
-    on ``xmm``, 64 for scalar code only. LLVM may prefer 256-bit vectors on an AVX-512 CPU
-    (``prefer-256-bit``), so this can be below ``machine_info()["vector_width_bits"]``.
+    """The SIMD width the CPU kernels' compiled code actually uses on this machine
+    (``simulators.kernels.cpu.compiled_vector_width_bits``: a probe loop compiled exactly like
+    the kernels, including their 512-bit preference where the CPU has AVX-512F, read from its
+    assembly). Without that preference LLVM's tuning for many AVX-512 CPUs would emit 256-bit
+    code, so this is the figure to compare with ``machine_info()["vector_width_bits"]``.
 
     Returns
     -------
@@ -535,28 +533,7 @@ def vector_width_used() -> dict:
         ``vector_width_used_bits`` (int, or None when the assembly is unavailable) and
         ``register_counts`` ({"zmm", "ymm", "xmm"}: occurrences in the probe's assembly).
     """
-    import re
+    from diffbounds.simulators.kernels.cpu import compiled_vector_width_bits
 
-    import numba
-
-    @numba.njit(fastmath={"contract", "nsz"})
-    def probe(a):
-        for i in range(a.shape[0]):
-            a[i] = a[i] * 2.0 + 1.0
-
-    a = np.ones(64)
-    probe(a)
-    try:
-        asm = "\n".join(probe.inspect_asm().values())
-    except Exception:  # an exotic build without assembly output
-        return {"vector_width_used_bits": None, "register_counts": None}
-    counts = {r: len(re.findall(rf"\b{r}\d+\b", asm)) for r in ("zmm", "ymm", "xmm")}
-    if counts["zmm"]:
-        width = 512
-    elif counts["ymm"]:
-        width = 256
-    elif re.search(r"\b\w+pd\s+%?xmm", asm):
-        width = 128
-    else:
-        width = 64
-    return {"vector_width_used_bits": width, "register_counts": counts}
+    probe = compiled_vector_width_bits()
+    return {"vector_width_used_bits": probe["bits"], "register_counts": probe["register_counts"]}

@@ -98,6 +98,41 @@ def vector_width_bits() -> int:
     return 256 if "+avx2" in features else 128
 
 
+def compiled_vector_width_bits() -> dict:
+    """The SIMD width the kernels' code actually uses on this machine (a measurement, for the
+    benchmark record): a probe loop ``a[i] = a[i] * 2 + 1`` compiled in memory exactly like the
+    kernels (their fast-math flags, and the 512-bit preference when ``vector_width_bits()`` is
+    512), read from its assembly.
+
+    Returns
+    -------
+    dict
+        ``bits``: 512 when a ``zmm`` register appears, 256 for ``ymm``, 128 for packed ``xmm``
+        code, 64 for scalar code only, None when the assembly is unavailable;
+        ``register_counts``: occurrences of zmm/ymm/xmm registers in the probe's assembly.
+    """
+    import re
+
+    wide = vector_width_bits() == 512
+
+    @numba.njit(fastmath=_FASTMATH)
+    def probe(a):
+        if wide:
+            prefer_512_bit_vectors()
+        for i in range(a.shape[0]):
+            a[i] = a[i] * 2.0 + 1.0
+
+    probe(np.ones(64))
+    try:
+        asm = "\n".join(probe.inspect_asm().values())
+    except Exception:  # an exotic build without assembly output
+        return {"bits": None, "register_counts": None}
+    counts = {r: len(re.findall(rf"\b{r}\d+\b", asm)) for r in ("zmm", "ymm", "xmm")}
+    bits = (512 if counts["zmm"] else 256 if counts["ymm"]
+            else 128 if re.search(r"\b\w+pd\s+%?xmm", asm) else 64)
+    return {"bits": bits, "register_counts": counts}
+
+
 # ---------------------------------------------------------------- polynomial exp and log
 def _poly_functions(dtype: str):
     """``(exp_poly, log_poly)`` for ``dtype``, inlined and branch-free.
@@ -218,34 +253,48 @@ step = _ns.make_step(score_fn, {two_stage!r})
 TWO_STAGE = {two_stage!r}
 
 
+@numba.njit(fastmath=_cpu._FASTMATH, error_model="numpy", inline="always")
+def _run_block(X, k0, k1, skey, coefs, P, particle_offset, b):
+    n, d = X.shape
+    d2 = d if TWO_STAGE else 0
+    i0 = b * B
+    L = min(B, n - i0)
+    x = np.empty((d, B), dtype=F)
+    out = np.empty((d, B), dtype=F)
+    tmp = np.empty((d, B), dtype=F)
+    y = np.empty((d2, B), dtype=F)
+    s2 = np.empty((d2, B), dtype=F)
+    W = np.empty((NW, B), dtype=F)
+    keys = np.empty((2, B), dtype=U)
+    J = np.empty(B, dtype=np.int64)
+    for j in range(d):
+        for i in range(L):
+            x[j, i] = X[i0 + i, j]
+    for i in range(L):
+        keys[PKEY, i] = particle_key(skey, U(i0 + i + particle_offset))
+    for k in range(k0, k1):
+        step(x, out, tmp, y, s2, W, keys, J, P, k, coefs, L)
+    for j in range(d):
+        for i in range(L):
+            X[i0 + i, j] = x[j, i]
+
+
 @numba.njit(parallel=True, fastmath=_cpu._FASTMATH, error_model="numpy", cache=CACHE)
 def run(X, k0, k1, seed, coefs, P, particle_offset):
-    n, d = X.shape
     skey = seed_key(U(seed))
-    d2 = d if TWO_STAGE else 0
-    for b in numba.prange((n + B - 1) // B):
+    for b in numba.prange((X.shape[0] + B - 1) // B):
         if WIDE:
             _cpu.prefer_512_bit_vectors()
-        i0 = b * B
-        L = min(B, n - i0)
-        x = np.empty((d, B), dtype=F)
-        out = np.empty((d, B), dtype=F)
-        tmp = np.empty((d, B), dtype=F)
-        y = np.empty((d2, B), dtype=F)
-        s2 = np.empty((d2, B), dtype=F)
-        W = np.empty((NW, B), dtype=F)
-        keys = np.empty((2, B), dtype=U)
-        J = np.empty(B, dtype=np.int64)
-        for j in range(d):
-            for i in range(L):
-                x[j, i] = X[i0 + i, j]
-        for i in range(L):
-            keys[PKEY, i] = particle_key(skey, U(i0 + i + particle_offset))
-        for k in range(k0, k1):
-            step(x, out, tmp, y, s2, W, keys, J, P, k, coefs, L)
-        for j in range(d):
-            for i in range(L):
-                X[i0 + i, j] = x[j, i]
+        _run_block(X, k0, k1, skey, coefs, P, particle_offset, b)
+
+
+@numba.njit(fastmath=_cpu._FASTMATH, error_model="numpy", cache=CACHE)
+def run_serial(X, k0, k1, seed, coefs, P, particle_offset):
+    if WIDE:
+        _cpu.prefer_512_bit_vectors()
+    skey = seed_key(U(seed))
+    for b in range((X.shape[0] + B - 1) // B):
+        _run_block(X, k0, k1, skey, coefs, P, particle_offset, b)
 
 
 @numba.njit(fastmath=_cpu._FASTMATH, error_model="numpy", inline="always")
@@ -285,32 +334,46 @@ def evaluate_serial(X, out, P, k):
 _UPDATE = _HEADER + """\
 
 
+@numba.njit(fastmath=_cpu._FASTMATH, error_model="numpy", inline="always")
+def _update_block(X, S, k, skey, coefs, particle_offset, b):
+    n, d = X.shape
+    a, b_, c = F(coefs[k, 0]), F(coefs[k, 1]), F(coefs[k, 2])
+    i0 = b * B
+    L = min(B, n - i0)
+    x = np.empty((d, B), dtype=F)
+    s = np.empty((d, B), dtype=F)
+    W = np.empty((NW, B), dtype=F)
+    keys = np.empty((2, B), dtype=U)
+    J = np.empty(B, dtype=np.int64)
+    for j in range(d):
+        for i in range(L):
+            x[j, i] = X[i0 + i, j]
+            s[j, i] = S[i0 + i, j]
+    for i in range(L):
+        keys[PKEY, i] = particle_key(skey, U(i0 + i + particle_offset))
+    step_keys_into(keys, k, L)
+    update(x, s, a, b_, c, keys, W, J, L)
+    for j in range(d):
+        for i in range(L):
+            X[i0 + i, j] = x[j, i]
+
+
 @numba.njit(parallel=True, fastmath=_cpu._FASTMATH, error_model="numpy", cache=CACHE)
 def run(X, S, k, seed, coefs, particle_offset):
-    n, d = X.shape
     skey = seed_key(U(seed))
-    a, b_, c = F(coefs[k, 0]), F(coefs[k, 1]), F(coefs[k, 2])
-    for b in numba.prange((n + B - 1) // B):
+    for b in numba.prange((X.shape[0] + B - 1) // B):
         if WIDE:
             _cpu.prefer_512_bit_vectors()
-        i0 = b * B
-        L = min(B, n - i0)
-        x = np.empty((d, B), dtype=F)
-        s = np.empty((d, B), dtype=F)
-        W = np.empty((NW, B), dtype=F)
-        keys = np.empty((2, B), dtype=U)
-        J = np.empty(B, dtype=np.int64)
-        for j in range(d):
-            for i in range(L):
-                x[j, i] = X[i0 + i, j]
-                s[j, i] = S[i0 + i, j]
-        for i in range(L):
-            keys[PKEY, i] = particle_key(skey, U(i0 + i + particle_offset))
-        step_keys_into(keys, k, L)
-        update(x, s, a, b_, c, keys, W, J, L)
-        for j in range(d):
-            for i in range(L):
-                X[i0 + i, j] = x[j, i]
+        _update_block(X, S, k, skey, coefs, particle_offset, b)
+
+
+@numba.njit(fastmath=_cpu._FASTMATH, error_model="numpy", cache=CACHE)
+def run_serial(X, S, k, seed, coefs, particle_offset):
+    if WIDE:
+        _cpu.prefer_512_bit_vectors()
+    skey = seed_key(U(seed))
+    for b in range((X.shape[0] + B - 1) // B):
+        _update_block(X, S, k, skey, coefs, particle_offset, b)
 
 
 @numba.njit(parallel=True, fastmath=_cpu._FASTMATH, error_model="numpy", cache=CACHE)
@@ -353,8 +416,9 @@ def _update_module(dtype: str):
                        _UPDATE.format(dtype=dtype, wide=vector_width_bits() == 512))[0]
 
 
-def _update_kernel(dtype: str):
-    return _update_module(dtype).run
+def _update_kernel(dtype: str, size: int):
+    module = _update_module(dtype)
+    return module.run if size >= _PARALLEL_MIN else module.run_serial
 
 
 def normals(seed, n, step, d, particle_offset=0, dtype="float64"):
@@ -367,6 +431,10 @@ def normals(seed, n, step, d, particle_offset=0, dtype="float64"):
     return X
 
 
+#: fewest numbers (points × d, × steps for a run) worth a parallel launch
+_PARALLEL_MIN = 65536
+
+
 def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     """Advance ``X`` (n, d), in place, through steps k0..k1−1 with a kernel-evaluated score.
 
@@ -374,12 +442,10 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     (Heun) step, whose parameters ``P`` then cover N + 1 times (``_math.make_step``).
     """
     two_stage = coefs.shape[1] == 7
-    _program_module(family, X.dtype.name, two_stage).run(X, k0, k1, seed, coefs, P,
-                                                         particle_offset)
-
-
-#: fewest numbers (points × d) worth a parallel launch in ``evaluate_family``
-_PARALLEL_MIN = 65536
+    module = _program_module(family, X.dtype.name, two_stage)
+    # small batches: a parallel launch costs more than it saves (and stalls on a loaded machine)
+    kernel = module.run if X.size * (k1 - k0) >= _PARALLEL_MIN else module.run_serial
+    kernel(X, k0, k1, seed, coefs, P, particle_offset)
 
 
 def evaluate_family(family, P, x, k=0):
@@ -396,4 +462,4 @@ def evaluate_family(family, P, x, k=0):
 def run_update(X, S, k, seed, coefs, particle_offset=0):
     """One step ``X ← a X + b S + c ξ`` with scores ``S`` computed outside (generic path)."""
     S = np.ascontiguousarray(S, dtype=X.dtype)
-    _update_kernel(X.dtype.name)(X, S, k, seed, coefs, particle_offset)
+    _update_kernel(X.dtype.name, X.size)(X, S, k, seed, coefs, particle_offset)

@@ -108,3 +108,21 @@ def test_kernels_use_512_bit_vectors_where_llvm_would_prefer_256(tmp_path):
                              text=True, timeout=600, check=True).stdout
         counts[bits] = out.count("%zmm")
     assert counts["512"] > 100 and counts["256"] == 0, counts
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_parallel_and_serial_kernels_agree_bitwise(dtype):
+    """Large batches run the parallel kernel, small ones the serial one (cpu._PARALLEL_MIN):
+    a particle's result must not depend on which (lanes never mix)."""
+    from diffbounds.simulators import GaussianMixture, sample, schedule
+
+    times = schedule.exponential(3.0, 0.01, 12)
+    mix = GaussianMixture([0.4, 0.6], [[-1.0, 0.5], [1.0, -0.5]], [0.3, 0.2])
+    n = cpu._PARALLEL_MIN // (2 * 12) + 200
+    big = sample(mix, n, times, seed=5, backend="cpu", dtype=dtype)
+    small = sample(mix, 150, times, seed=5, backend="cpu", dtype=dtype)
+    assert np.array_equal(small, big[:150])
+    for name in ("pf_heun", "ancestral"):
+        big = sample(mix, n, times, seed=5, backend="cpu", dtype=dtype, sampler=name)
+        small = sample(mix, 150, times, seed=5, backend="cpu", dtype=dtype, sampler=name)
+        assert np.array_equal(small, big[:150]), name
