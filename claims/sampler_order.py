@@ -67,6 +67,7 @@ sampling one).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -478,7 +479,8 @@ def quantile_propagation(sampler, mixture=None, *, eps_line=(0.025, 0.05, 0.1, 0
         raise ValueError(f"N: must be >= 1, got {N}")
     times = schedule.exponential(T, t_stop, N)
     exact = _law_pair(mixture, times, smp, spacing, None)
-    points = [dict(eps=float(e), delta_step=float(delta_step_eps)) for e in eps_line]
+    points: list[dict[str, Any]] = [dict(eps=float(e), delta_step=float(delta_step_eps))
+                                    for e in eps_line]
     points += [dict(eps=float(delta_line_eps), delta_step=float(d)) for d in delta_line]
     tv_list, unc_list = [], []
     for p in points:
