@@ -5,7 +5,7 @@ law: it computes the exact 1-D output law (``law1d.output_law(..., sampler=...)`
 Carlo) for each N of ``N_grid``, measures the TV (or W2) to the target q_{t_stop}, fits the
 log-log slope in N with its 95% interval and judges it with ``claims.verdict.slope_check``:
 
-* two-sided against the caller's ``expected`` order p (distance ∝ N^{−p}: |slope + p| ≤
+* two-sided against the caller's ``expected`` order p (distance ∝ N^{−p}: ``|slope + p|`` ≤
   h + ``ORDER_TOLERANCE`` (0.1, for the pre-asymptotic bias of the fit), the half-width limit
   telling −p from −p ± ½ with 95% power), or
 * one-sided against Lemma B.4's exponent in N (BBDD24 Cor. 1 / eq. 17, via Pinsker:
@@ -34,12 +34,12 @@ In d > 1 ``sampler_order`` falls back to Monte Carlo: n particles of
 
 * metric "tv": the half-space TV lower bound ``metrics.tv_halfspace_lower_bound`` (coordinate
   axes + 16 random directions). Uncertainty: its DKW margin √(log(2k/α)/2n) (α = 0.05, k
-  directions), which bounds |statistic − population half-space discrepancy| with probability
+  directions), which bounds ``|statistic − population half-space discrepancy|`` with probability
   ≥ 95%; noise floor: the same margin (the level a sample of q_{t_stop} itself exceeds with
   probability ≤ 5%). 0.026 at n = 5000, 0.013 at n = 20 000.
 * metric "w2": the exact W2 (``metrics.w2``, certified network simplex) between the n outputs
   (law P) and n exact draws of Q = q_{t_stop} (an independent stream of ``seed``). By the
-  triangle inequality |W2(P̂, Q̂) − W2(P, Q)| ≤ W2(P̂, P) + W2(Q̂, Q). By joint convexity of W2²
+  triangle inequality ``|W2(P̂, Q̂) − W2(P, Q)|`` ≤ W2(P̂, P) + W2(Q̂, Q). By joint convexity of W2²
   (Jensen), E W2²(Q̂, Q) ≤ E W2²(Q̂, Q̂′), so the null level ν_Q = W2 between two independent
   n-samples of Q bounds the reference's error in mean square; likewise ν_P = W2 between the
   two halves of the output bounds the output's (an n/2-sample's empirical error is at least
@@ -105,7 +105,7 @@ DEFAULT_N_GRID = (20, 40, 80, 160, 320)
 B4_KEY = "gupta2024.lemma_b4"
 B6_SCORE_KEY = "gupta2024.corollary_b6[score_error]"
 _METRICS = ("tv", "w2")
-#: Two-sided order checks accept |order − expected| ≤ h + ORDER_TOLERANCE. A straight-line fit
+#: Two-sided order checks accept ``|order − expected|`` ≤ h + ORDER_TOLERANCE. A straight-line fit
 #: over N = 20…320 sees the next-order term: the first-order built-ins measure 0.93–0.99 there
 #: (0.98–0.997 over N = 80…1280) while their 95% half-widths are 0.01–0.06, so a check with
 #: h alone would reject correct first-order samplers. The value 0.1 was chosen after seeing
@@ -375,7 +375,7 @@ def sampler_order(sampler: SamplerLike, mixture: GaussianMixture | None = None,
     alternative : float, optional
         The slope the check must tell apart (``slope_check``); default exponent ± ½.
     order_tolerance : float
-        With ``expected``: the order holds when |order − expected| ≤ h + order_tolerance
+        With ``expected``: the order holds when ``|order − expected|`` ≤ h + order_tolerance
         (``ORDER_TOLERANCE``, default 0.1, for the pre-asymptotic bias of a log-log fit).
     particles : int, optional
         d > 1 only (Monte Carlo, module docstring): particles per N (≥ 100; default 20 000
