@@ -1020,7 +1020,7 @@ def run(sampler: SamplerLike, model: Callable[[np.ndarray, float], ArrayLike], n
     ------
     ValueError
         The score or the sampler's step returns a wrong shape; the score returns non-finite
-        values (the step and time are named); an unknown built-in name.
+        values (the step and time are named); ``n`` < 1; an unknown built-in name.
     TypeError
         ``n`` is not an integer; ``sampler`` is not a sampler (``get_sampler``).
     FloatingPointError
