@@ -5,7 +5,7 @@ law: it computes the exact 1-D output law (``law1d.output_law(..., sampler=...)`
 Carlo) for each N of ``N_grid``, measures the TV (or W2) to the target q_{t_stop}, fits the
 log-log slope in N with its 95% interval and judges it with ``claims.verdict.slope_check``:
 
-* two-sided against the caller's ``expected`` order p (distance ∝ N^{−p}: |slope + p| ≤
+* two-sided against the caller's ``expected`` order p (distance ∝ N^{−p}: ``|slope + p|`` ≤
   h + ``ORDER_TOLERANCE`` (0.1, for the pre-asymptotic bias of the fit), the half-width limit
   telling −p from −p ± ½ with 95% power), or
 * one-sided against Lemma B.4's exponent in N (BBDD24 Cor. 1 / eq. 17, via Pinsker:
@@ -34,12 +34,12 @@ In d > 1 ``sampler_order`` falls back to Monte Carlo: n particles of
 
 * metric "tv": the half-space TV lower bound ``metrics.tv_halfspace_lower_bound`` (coordinate
   axes + 16 random directions). Uncertainty: its DKW margin √(log(2k/α)/2n) (α = 0.05, k
-  directions), which bounds |statistic − population half-space discrepancy| with probability
+  directions), which bounds ``|statistic − population half-space discrepancy|`` with probability
   ≥ 95%; noise floor: the same margin (the level a sample of q_{t_stop} itself exceeds with
   probability ≤ 5%). 0.026 at n = 5000, 0.013 at n = 20 000.
 * metric "w2": the exact W2 (``metrics.w2``, certified network simplex) between the n outputs
   (law P) and n exact draws of Q = q_{t_stop} (an independent stream of ``seed``). By the
-  triangle inequality |W2(P̂, Q̂) − W2(P, Q)| ≤ W2(P̂, P) + W2(Q̂, Q). By joint convexity of W2²
+  triangle inequality ``|W2(P̂, Q̂) − W2(P, Q)|`` ≤ W2(P̂, P) + W2(Q̂, Q). By joint convexity of W2²
   (Jensen), E W2²(Q̂, Q) ≤ E W2²(Q̂, Q̂′), so the null level ν_Q = W2 between two independent
   n-samples of Q bounds the reference's error in mean square; likewise ν_P = W2 between the
   two halves of the output bounds the output's (an n/2-sample's empirical error is at least
@@ -66,9 +66,12 @@ sampling one).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from diffbounds import bounds
 from diffbounds.claims.verdict import (
@@ -89,6 +92,9 @@ from diffbounds.simulators import samplers as _samplers
 from diffbounds.simulators._validate import check_seed
 from diffbounds.simulators.law1d import output_law
 
+if TYPE_CHECKING:
+    from diffbounds.simulators.samplers import SamplerLike
+
 __all__ = ["ORDER_TOLERANCE", "OrderResult", "PropagationResult", "sampler_order",
            "quantile_propagation",
            "BIMODAL_1D", "DEFAULT_N_GRID", "B4_KEY", "B6_SCORE_KEY"]
@@ -99,7 +105,7 @@ DEFAULT_N_GRID = (20, 40, 80, 160, 320)
 B4_KEY = "gupta2024.lemma_b4"
 B6_SCORE_KEY = "gupta2024.corollary_b6[score_error]"
 _METRICS = ("tv", "w2")
-#: Two-sided order checks accept |order − expected| ≤ h + ORDER_TOLERANCE. A straight-line fit
+#: Two-sided order checks accept ``|order − expected|`` ≤ h + ORDER_TOLERANCE. A straight-line fit
 #: over N = 20…320 sees the next-order term: the first-order built-ins measure 0.93–0.99 there
 #: (0.98–0.997 over N = 80…1280) while their 95% half-widths are 0.01–0.06, so a check with
 #: h alone would reject correct first-order samplers. The value 0.1 was chosen after seeing
@@ -122,6 +128,45 @@ class OrderResult:
     half-space TV lower bound", "monte carlo W2"); ``slope`` the rate check
     (``claims.verdict.Slope``; order = −slope, NaN when fewer than 3 points are resolved);
     ``checks`` all checks; ``state`` holds / fails / inconclusive and ``reason``.
+
+    Attributes
+    ----------
+    sampler : str
+        The sampler's name.
+    metric : {"tv", "w2"}
+        The distance measured.
+    N : numpy.ndarray, shape (n,), int
+        The step counts, increasing.
+    distance : numpy.ndarray, shape (n,), float64
+        TV (dimensionless) or W2 (units of x) between the output law and q_{t_stop}, per N.
+    uncertainty : numpy.ndarray, shape (n,), float64
+        Exact laws: the change at doubled lattice spacing plus the lost mass; Monte Carlo:
+        the DKW margin (TV) or (ν_P + ν_Q)/2 (W2) (module docstring).
+    slope : claims.verdict.Slope
+        The rate check of ``distance`` in N (slope = −order).
+    checks : list of claims.verdict.Check
+        The rate check and the resolution check.
+    expected : float or None
+        The order asked for (None: the one-sided check against Lemma B.4's −½).
+    state : {"holds", "fails", "inconclusive"}
+        The verdict (``claims.verdict.combine_states`` of ``checks``).
+    reason : str
+        One line: why.
+    noise_floor : numpy.ndarray, shape (n,), float64, or None
+        What a correct sampler's statistic reads (zeros for exact laws).
+    in_fit : numpy.ndarray, shape (n,), bool, or None
+        The points the slope is fitted to.
+    method : str
+        "exact law", "monte carlo half-space TV lower bound" or "monte carlo W2".
+
+    Examples
+    --------
+    Built by :func:`sampler_order` (exact 1-D laws; a few seconds, so not run here):
+
+    >>> from diffbounds.claims.sampler_order import sampler_order
+    >>> r = sampler_order("euler_maruyama", expected=1.0)  # doctest: +SKIP
+    >>> r.state, round(r.order, 2)  # doctest: +SKIP
+    ('holds', 0.93)
     """
 
     sampler: str
@@ -145,16 +190,64 @@ class OrderResult:
 
     @property
     def order_half_width(self) -> float:
+        """The 95% half-width of the measured order (that of the slope)."""
         return float(self.slope.half_width)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as JSON values (``claims.verdict.jsonable``: arrays as lists, the slope
+        and checks as dicts, non-finite floats as strings).
+
+        Returns
+        -------
+        dict
+            Keys: the field names.
+
+        Examples
+        --------
+        >>> from diffbounds.claims.sampler_order import sampler_order
+        >>> r = sampler_order("euler_maruyama", expected=1.0)  # doctest: +SKIP
+        >>> d = r.to_dict()  # doctest: +SKIP
+        >>> d["state"], d["N"]  # doctest: +SKIP
+        ('holds', [20, 40, 80, 160, 320])
+        """
         return jsonable(asdict(self))
 
 
 @dataclass
 class PropagationResult:
     """What ``quantile_propagation`` measured: per point (eps, delta_step, N) the TV between the
-    perturbed- and exact-score outputs, its uncertainty and B.6's score-error terms (C = 1)."""
+    perturbed- and exact-score outputs, its uncertainty and B.6's score-error terms (C = 1).
+
+    Attributes
+    ----------
+    sampler : str
+        The sampler's name.
+    points : list of dict
+        One per measurement, m = len(eps_line) + len(delta_line): keys ``eps``, ``delta_step``,
+        ``N``, ``T``, ``t_stop``, ``bad_magnitude``, ``sampler``; the ε-line first.
+    tv : numpy.ndarray, shape (m,), float64
+        TV between the perturbed-score and the exact-score output laws.
+    uncertainty : numpy.ndarray, shape (m,), float64
+        Change of ``tv`` at doubled lattice spacing plus both laws' lost mass.
+    bound : numpy.ndarray, shape (m,), float64
+        Corollary B.6's score-error terms δ + ε√(T + log 1/γ) with constant 1, δ = N·δ_step,
+        γ = t_stop.
+    checks : list of claims.verdict.Check
+        The ledger check of ``B6_SCORE_KEY`` and the ε-rate check.
+    state : {"holds", "fails", "inconclusive"}
+        The verdict.
+    reason : str
+        One line: why.
+
+    Examples
+    --------
+    Built by :func:`quantile_propagation` (exact 1-D laws; seconds, so not run here):
+
+    >>> from diffbounds.claims.sampler_order import quantile_propagation
+    >>> p = quantile_propagation("exponential_integrator")  # doctest: +SKIP
+    >>> p.state, p.tv.shape  # doctest: +SKIP
+    ('holds', (8,))
+    """
 
     sampler: str
     points: list
@@ -165,7 +258,21 @@ class PropagationResult:
     state: str = INCONCLUSIVE
     reason: str = ""
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as JSON values (``claims.verdict.jsonable``).
+
+        Returns
+        -------
+        dict
+            Keys: the field names.
+
+        Examples
+        --------
+        >>> from diffbounds.claims.sampler_order import quantile_propagation
+        >>> d = quantile_propagation("exponential_integrator").to_dict()  # doctest: +SKIP
+        >>> d["state"], d["points"][0]["eps"]  # doctest: +SKIP
+        ('holds', 0.025)
+        """
         return jsonable(asdict(self))
 
 
@@ -233,8 +340,10 @@ def _law_pair(score, times, sampler, spacing, init):
     return fine, coarse
 
 
-def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRID,
-                  metric: str = "tv", *, expected: float | None = None, T: float = 6.0,
+def sampler_order(sampler: SamplerLike, mixture: GaussianMixture | None = None,
+                  times_family: str | Callable[[int], ArrayLike] | None = None,
+                  N_grid: Sequence[int] = DEFAULT_N_GRID, metric: str = "tv", *,
+                  expected: float | None = None, T: float = 6.0,
                   t_stop: float = 1e-2, spacing: float = 0.01, start: str = "q_T",
                   alternative: float | None = None,
                   order_tolerance: float = ORDER_TOLERANCE, particles: int | None = None,
@@ -266,7 +375,7 @@ def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRI
     alternative : float, optional
         The slope the check must tell apart (``slope_check``); default exponent ± ½.
     order_tolerance : float
-        With ``expected``: the order holds when |order − expected| ≤ h + order_tolerance
+        With ``expected``: the order holds when ``|order − expected|`` ≤ h + order_tolerance
         (``ORDER_TOLERANCE``, default 0.1, for the pre-asymptotic bias of a log-log fit).
     particles : int, optional
         d > 1 only (Monte Carlo, module docstring): particles per N (≥ 100; default 20 000
@@ -279,13 +388,33 @@ def sampler_order(sampler, mixture=None, times_family=None, N_grid=DEFAULT_N_GRI
     Returns
     -------
     OrderResult
+        The distances per N, the measured order and the verdict.
 
     Raises
     ------
     ValueError, TypeError
-        Bad arguments (named): unknown metric or start, ``expected`` missing for W2, too few
-        or (W2) too many particles, a 1-D sampler not of the Gaussian-step form, a bad N_grid
-        or times_family.
+        Bad arguments (named), before any law is computed: unknown metric or start,
+        ``expected`` missing for W2, too few or (W2) too many particles, a 1-D sampler not of
+        the Gaussian-step form, a bad N_grid or times_family (a family returning a wrong
+        grid is reported when that N is reached).
+
+    Examples
+    --------
+    The exact laws take seconds (and compile the lattice kernels), so the call is not run
+    here; the argument checks are:
+
+    >>> from diffbounds.claims.sampler_order import sampler_order
+    >>> r = sampler_order("euler_maruyama", expected=1.0)  # doctest: +SKIP
+    >>> r.state, round(r.order, 2)  # doctest: +SKIP
+    ('holds', 0.93)
+    >>> sampler_order("pf_euler", metric="w2")
+    Traceback (most recent call last):
+    ...
+    ValueError: expected: needed for metric='w2' (Lemma B.4's exponent is for TV)
+    >>> sampler_order("pf_euler", N_grid=(20, 40))
+    Traceback (most recent call last):
+    ...
+    ValueError: N_grid: need at least 3 distinct step counts >= 1, got [20, 40]
     """
     if metric not in _METRICS:
         raise ValueError(f"metric: must be one of {_METRICS}, got {metric!r}")
@@ -429,8 +558,10 @@ def _judge(smp, metric, n, dist, unc, floor, factor, expected, alternative, orde
                        noise_floor=floor, in_fit=in_fit, method=method)
 
 
-def quantile_propagation(sampler, mixture=None, *, eps_line=(0.025, 0.05, 0.1, 0.2, 0.4),
-                         delta_line=(1e-5, 1e-4, 1e-3), N: int = 50, T: float = 6.0,
+def quantile_propagation(sampler: SamplerLike, mixture: GaussianMixture | None = None, *,
+                         eps_line: Sequence[float] = (0.025, 0.05, 0.1, 0.2, 0.4),
+                         delta_line: Sequence[float] = (1e-5, 1e-4, 1e-3), N: int = 50,
+                         T: float = 6.0,
                          t_stop: float = 1e-2, bad_magnitude: float = 20.0,
                          spacing: float = 0.02, delta_step_eps: float = 1e-5,
                          delta_line_eps: float = 0.01) -> PropagationResult:
@@ -446,11 +577,18 @@ def quantile_propagation(sampler, mixture=None, *, eps_line=(0.025, 0.05, 0.1, 0
         ε values (at δ_step = ``delta_step_eps``); the ε-slope needs 5.
     delta_line : sequence of float
         Per-step quantile levels δ_step (at ε = ``delta_line_eps``); the bound's δ is N·δ_step.
-    N, T, t_stop : the exponential schedule (N steps from T to t_stop).
+    N : int
+        Steps of the exponential schedule (``schedule.exponential(T, t_stop, N)``).
+    T, t_stop : float
+        Its horizon and stopping time (t_stop is the bound's γ).
     bad_magnitude : float
         Size (× 1/σ_t) of the error on the bad half-space (``perturbed_score``).
     spacing : float
         Lattice spacing of the exact laws (uncertainty: the change at 2Δ, plus lost mass).
+    delta_step_eps : float
+        δ_step of the ε-line.
+    delta_line_eps : float
+        ε of the δ-line.
 
     Returns
     -------
@@ -460,7 +598,21 @@ def quantile_propagation(sampler, mixture=None, *, eps_line=(0.025, 0.05, 0.1, 0
     Raises
     ------
     ValueError, TypeError
-        Bad arguments (named), or a sampler not of the Gaussian-step form.
+        Bad arguments (named), or a sampler not of the Gaussian-step form, before any law
+        is computed.
+
+    Examples
+    --------
+    The exact laws take seconds, so the call is not run here; the argument checks are:
+
+    >>> from diffbounds.claims.sampler_order import quantile_propagation
+    >>> p = quantile_propagation("exponential_integrator")  # doctest: +SKIP
+    >>> p.state, p.tv.shape  # doctest: +SKIP
+    ('holds', (8,))
+    >>> quantile_propagation("ddim", delta_line=(0.05,), N=50)
+    Traceback (most recent call last):
+    ...
+    ValueError: delta_line: need N·δ_step < 1
     """
     mixture = _check_mixture(mixture)
     smp = _samplers.get_sampler(sampler)
@@ -478,7 +630,8 @@ def quantile_propagation(sampler, mixture=None, *, eps_line=(0.025, 0.05, 0.1, 0
         raise ValueError(f"N: must be >= 1, got {N}")
     times = schedule.exponential(T, t_stop, N)
     exact = _law_pair(mixture, times, smp, spacing, None)
-    points = [dict(eps=float(e), delta_step=float(delta_step_eps)) for e in eps_line]
+    points: list[dict[str, Any]] = [dict(eps=float(e), delta_step=float(delta_step_eps))
+                                    for e in eps_line]
     points += [dict(eps=float(delta_line_eps), delta_step=float(d)) for d in delta_line]
     tv_list, unc_list = [], []
     for p in points:

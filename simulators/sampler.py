@@ -8,12 +8,20 @@ started from N(0, I) (counter-based normals at the reserved step index ``INIT_ST
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from diffbounds.simulators._progress import progress_bar
 from diffbounds.simulators._validate import check_int, check_seed
 from diffbounds.simulators.kernels import BACKENDS, get_backend
 from diffbounds.simulators.scores import KernelScore, as_score_model
+
+if TYPE_CHECKING:
+    from diffbounds.simulators.mixture import GaussianMixture
+    from diffbounds.simulators.samplers import SamplerLike
 
 _DTYPES = ("float32", "float64")
 # Step index used for the initial N(0, I) draw. Steps of the chain use 0..N−1, so the initial
@@ -21,8 +29,34 @@ _DTYPES = ("float32", "float64")
 INIT_STEP = 2**63
 
 
-def integrator_coefficients(times) -> np.ndarray:
-    """(N, 3) array of (e^h, 2(e^h − 1), √(e^{2h} − 1)) per step, in float64."""
+def integrator_coefficients(times: ArrayLike) -> np.ndarray:
+    """The exponential integrator's step coefficients (e^h, 2(e^h − 1), √(e^{2h} − 1)).
+
+    Step k of the paper's DDPM sampler (eq. (13), App. B; paper-notes §2.4) is
+    y ← a_k y + b_k ŝ(y, times[k]) + c_k ξ with h = times[k] − times[k+1] and
+    (a_k, b_k, c_k) = (e^h, 2(e^h − 1), √(e^{2h} − 1)), computed with ``expm1`` (accurate for
+    small h). No validation: a grid that is not decreasing gives h ≤ 0 and NaN in c_k (use
+    ``sample``, which checks ``times``).
+
+    Parameters
+    ----------
+    times : array_like, shape (N + 1,)
+        Diffusion times ``times[0] = T > ... > times[N] = t_stop`` (converted to float64).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, 3), float64
+        Row k is (a_k, b_k, c_k).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diffbounds.simulators.sampler import integrator_coefficients
+    >>> a, b, c = integrator_coefficients([1.0, 0.0])[0]  # one step, h = 1
+    >>> bool(np.isclose(a, np.e) and np.isclose(b, 2 * (np.e - 1))
+    ...      and np.isclose(c, np.sqrt(np.e ** 2 - 1)))
+    True
+    """
     h = -np.diff(np.asarray(times, dtype=np.float64))
     return np.stack([np.exp(h), 2.0 * np.expm1(h), np.sqrt(np.expm1(2.0 * h))], axis=1)
 
@@ -67,37 +101,91 @@ def _check_step_sizes(times: np.ndarray, dtype: str) -> None:
             "smaller steps)")
 
 
-def initial_noise(seed: int, n: int, d: int, dtype="float64", particle_offset: int = 0):
-    """The N(0, I) start of the chain: counter-based normals at step index ``INIT_STEP``."""
+def initial_noise(seed: int, n: int, d: int, dtype: DTypeLike = "float64",
+                  particle_offset: int = 0) -> np.ndarray:
+    """The N(0, I) start of the chain: counter-based normals at step index ``INIT_STEP``.
+
+    Entry (i, j) is the counter-based standard normal of (``seed``, particle
+    ``particle_offset + i``, step ``INIT_STEP``, coordinate j) (``simulators.rng``), so a
+    particle's start does not depend on n or on which other particles are drawn with it. This
+    is the start ``sample`` and ``samplers.run`` use when no ``x_init`` is given. No
+    validation (``sample`` checks its arguments first).
+
+    Parameters
+    ----------
+    seed : int
+        Counter-based RNG seed, in [0, 2⁶⁴).
+    n : int
+        Number of particles (rows).
+    d : int
+        Dimension (columns).
+    dtype : "float32" or "float64"
+        Precision of the draws.
+    particle_offset : int
+        Index of the first particle (row 0 is particle ``particle_offset``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, d), of ``dtype``
+        The standard normal start.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from diffbounds.simulators.sampler import initial_noise
+    >>> x = initial_noise(0, 3, 2)
+    >>> x.shape, x.dtype
+    ((3, 2), dtype('float64'))
+    >>> bool(np.array_equal(x[1:], initial_noise(0, 2, 2, particle_offset=1)))
+    True
+    """
     from diffbounds.simulators.kernels.numpy_backend import normals
 
     return normals(seed, n, INIT_STEP, d, particle_offset=particle_offset, dtype=dtype)
 
 
-def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=None,
-           callback=None, progress=False, dim=None, sampler="exponential_integrator"):
+def sample(score: GaussianMixture | KernelScore | Callable[..., Any], n: int, times: ArrayLike,
+           *, seed: int = 0, backend: str = "cpu", dtype: DTypeLike = "float64",
+           x_init: ArrayLike | None = None,
+           callback: Callable[[int, float, np.ndarray], object] | None = None,
+           progress: bool = False, dim: int | None = None,
+           sampler: SamplerLike = "exponential_integrator") -> np.ndarray:
     """Run the DDPM sampler and return the (n, d) array of final states at ``times[-1]``.
+
+    The default step is the paper's DDPM discretisation, the exponential integrator of eq. (13)
+    and App. B (score frozen at the left end of each step; module docstring, paper-notes §2.4);
+    ``sampler`` selects another step rule (``simulators.samplers``).
 
     Parameters
     ----------
     score : GaussianMixture, KernelScore or callable ``f(x, t) -> (n, d)``
         A mixture means its exact score (evaluated inside the kernel). A callable is evaluated
         once per step on the whole batch in float64 (the generic path).
-    n : number of particles.
-    times : decreasing diffusion times ``T = times[0] > ... > times[-1] = t_stop``.
-    seed : the counter-based RNG seed, an integer in [0, 2⁶⁴) (``None`` is refused). Results
+    n : int
+        Number of particles (≥ 1).
+    times : array_like, shape (N + 1,)
+        Strictly decreasing diffusion times ``T = times[0] > ... > times[-1] = t_stop ≥ 0``.
+    seed : int
+        The counter-based RNG seed, an integer in [0, 2⁶⁴) (``None`` is refused). Results
         are bitwise identical across thread counts, batch sizes and CUDA launch grids within
         one backend and dtype; across backends they agree within 1e-10 · max(1, max|x|) in
         float64 and 1e-3 · max(1, max|x|) per particle in float32 (not bitwise).
-    backend : "numpy" (reference), "cpu" (Numba) or "cuda" (numba-cuda).
-    dtype : "float32" or "float64".
-    x_init : optional (n, d) start instead of N(0, I).
-    callback : optional ``callback(k, t, x)`` called after step k with ``t = times[k+1]`` and the
-        current states ``x`` (a copy, float64 or float32 as ``dtype``).
-    progress : show a tqdm bar over steps (no-op without tqdm).
-    dim : the dimension, needed only for a plain callable without a ``dim`` attribute and
+    backend : "numpy" (reference), "cpu" (Numba) or "cuda" (numba-cuda)
+        Where the steps run.
+    dtype : "float32" or "float64" (or the NumPy dtype)
+        Precision of the states (and of the kernels' arithmetic).
+    x_init : array_like, shape (n, d), optional
+        Finite start instead of N(0, I) (``initial_noise``).
+    callback : callable, optional
+        ``callback(k, t, x)`` called after step k with ``t = times[k+1]`` and the current
+        states ``x`` (a copy, float64 or float32 as ``dtype``); its return value is ignored.
+    progress : bool
+        Show a tqdm bar over steps (no-op without tqdm).
+    dim : int, optional
+        The dimension, needed only for a plain callable without a ``dim`` attribute and
         without ``x_init``.
-    sampler : "exponential_integrator" (default), another built-in name of
+    sampler : str, samplers.Sampler or callable
+        "exponential_integrator" (default), another built-in name of
         ``simulators.samplers.BUILTINS``, a ``samplers.Sampler`` or a callable
         ``step(x, score, t, t_next, noise)`` (the contract in ``simulators.samplers``). The
         built-ins are compiled into the step math of every backend (their
@@ -108,14 +196,40 @@ def sample(score, n, times, *, seed=0, backend="cpu", dtype="float64", x_init=No
         subclass or callable) runs on the generic vectorized NumPy path (``samplers.run``)
         whatever ``backend`` says, the score called as ``model(x, t)``.
 
+    Returns
+    -------
+    numpy.ndarray, shape (n, d), of ``dtype``
+        The states at ``times[-1]``, one row per particle.
+
     Raises
     ------
     TypeError, ValueError
         Bad arguments, naming them, before any work; ``times`` whose step coefficients
         e^h, 2(e^h − 1), √(e^{2h} − 1) overflow ``dtype`` (h > 354.9 in float64, > 88.03 in
-        float32).
+        float32). ValueError also during the run when a callable score returns a wrong shape
+        or non-finite values (the step is named).
     FloatingPointError
         Particles that ended non-finite.
+
+    Examples
+    --------
+    N(0, 1) data is stationary under the OU process (every q_t is N(0, 1)); three particles,
+    two steps, on the NumPy reference backend:
+
+    >>> import numpy as np
+    >>> from diffbounds.simulators import GaussianMixture, sample
+    >>> data = GaussianMixture([1.0], [[0.0]], [1.0])
+    >>> x = sample(data, 3, [1.0, 0.5, 0.1], seed=0, backend="numpy")
+    >>> x.shape, x.dtype
+    ((3, 1), dtype('float64'))
+    >>> bool(np.array_equal(x, sample(data, 3, [1.0, 0.5, 0.1], seed=0, backend="numpy")))
+    True
+    >>> sample(data, 3, [1.0, 0.5, 0.1], backend="numpy", sampler="pf_euler").shape
+    (3, 1)
+    >>> sample(data, 3, [0.5, 1.0], backend="numpy")
+    Traceback (most recent call last):
+    ...
+    ValueError: times: must be strictly decreasing (times[0] = T > ... > t_stop)
     """
     from diffbounds.simulators import samplers as _samplers
 

@@ -3,10 +3,12 @@
 "Public" follows the API reference (``docs/_generate.py``): the packages ``diffbounds.bounds``,
 ``diffbounds.simulators``, ``diffbounds.claims`` and ``diffbounds.figures`` and each of their
 submodules whose name does not start with ``_`` (recursively; ``simulators.kernels`` is left
-out as the reference does). In a module with ``__all__`` its names are public; otherwise every
-function or class whose name does not start with ``_`` and that the module defines. Public
-methods of public classes (including properties, and ``__init__`` for its annotations) count
-too.
+out as the reference does); and, beyond the reference, the single module ``diffbounds.testing``
+(the assertions a user's own test suite imports; its re-exported Hypothesis strategies are
+audited once, where ``simulators.strategies`` defines them). In a module with ``__all__`` its
+names are public; otherwise every function or class whose name does not start with ``_``
+and that the module defines. Public methods of public classes (including properties, and
+``__init__`` for its annotations) count too.
 
 Checks, per callable:
 
@@ -41,13 +43,16 @@ from typing import Any
 
 PACKAGES = ("diffbounds.bounds", "diffbounds.simulators", "diffbounds.claims",
             "diffbounds.figures")
+#: single public modules outside those packages
+MODULES = ("diffbounds.testing",)
 SKIP_MODULES = ("diffbounds.simulators.kernels",)
 CHECKS = ("annotations", "parameters", "returns", "raises", "examples")
 
 
 def iter_modules(package: str = "") -> Iterator[ModuleType]:
-    """The public modules of the packages (or of one), the package itself first."""
-    for name in ([package] if package else PACKAGES):
+    """The public modules of the packages (or of one), the package itself first; then
+    :data:`MODULES`."""
+    for name in ([package] if package else PACKAGES + MODULES):
         mod = importlib.import_module(name)
         yield mod
         if hasattr(mod, "__path__"):
