@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from diffbounds.simulators import integrator_coefficients, schedule
-from diffbounds.simulators.scores import MixtureScore
+from diffbounds.simulators.scores import KernelScore, MixtureScore
 
 if TYPE_CHECKING:
     from diffbounds.simulators import GaussianMixture
@@ -329,7 +329,9 @@ def score_family_rows(mixture: GaussianMixture, times: np.ndarray, *, n: int, n_
     for name in families:
         t0 = time.perf_counter()
         score = family_score(name, mixture, times)
-        kind = as_score_model(score).kernel_program(times, "float64")[0]
+        model = as_score_model(score)
+        assert isinstance(model, KernelScore)  # every family here is evaluated in the kernels
+        kind = model.kernel_program(times, "float64")[0]
         setup = time.perf_counter() - t0
         cpu = _time_sample(score, n, times, "cpu", repeats)
         ref = _time_sample(score, n_numpy, times, "numpy", repeats)
@@ -367,7 +369,7 @@ def sampler_rows(mixture: GaussianMixture, times: np.ndarray, *, n: int, repeats
     from diffbounds.simulators.samplers import BUILTINS, DEFAULT
 
     n_steps = len(times) - 1
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in BUILTINS:
         secs = _time_sample(mixture, n, times, "cpu", repeats, sampler=name)
         rows.append(dict(sampler=name, n=n, cpu_float64_seconds=secs,

@@ -74,6 +74,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import fft as sp_fft
@@ -585,7 +586,7 @@ def _output_law_reference(score, times, *, grid=None, init=None, sampler=None) -
         coefs = integrator_coefficients(times)
         c_all = coefs[:, 2]
     else:
-        smp = _samplers.get_sampler(sampler)
+        smp: Any = _samplers.get_sampler(sampler)  # a Gaussian-step sampler (checked above)
         c_all = np.asarray(smp.noise_scales(times), dtype=np.float64)
 
     def mean_map_at(k):

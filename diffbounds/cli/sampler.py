@@ -101,7 +101,8 @@ def _check(args) -> int:
                       args.metric, expected=args.expected)
     print(f"sampler {r.sampler}: {r.metric.upper()} to q_t_stop over N (exact 1-D laws)")
     print(f"{'N':>6}  {r.metric:>12}  {'uncertainty':>12}  {'in fit':>6}")
-    for n, d, u, f in zip(r.N, r.distance, r.uncertainty, r.in_fit, strict=True):
+    in_fit = r.in_fit if r.in_fit is not None else [True] * len(r.N)
+    for n, d, u, f in zip(r.N, r.distance, r.uncertainty, in_fit, strict=True):
         print(f"{int(n):>6}  {d:>12.4e}  {u:>12.2e}  {'yes' if f else 'no':>6}")
     target = ("≥ ½ (Lemma B.4, one-sided)" if r.expected is None
               else f"{r.expected:g} (two-sided)")

@@ -79,9 +79,11 @@ def _compile_features() -> str:
     import llvmlite.binding as ll
     from numba.core import config
 
-    if config.CPU_FEATURES is not None:
-        return config.CPU_FEATURES
-    if config.CPU_NAME is not None and config.CPU_NAME != "host":
+    features = getattr(config, "CPU_FEATURES", None)  # set by Numba from the environment
+    name = getattr(config, "CPU_NAME", None)
+    if features is not None:
+        return str(features)
+    if name is not None and name != "host":
         return ""  # an explicit CPU name without features: its defaults, not the host's
     return ll.get_host_cpu_features().flatten()
 
