@@ -18,6 +18,7 @@ python3 -m pytest -m "gpu or slow or not slow" -q -p no:cacheprovider \
   tests/simulators/test_sampler_cuda.py tests/simulators/test_cuda_ptx.py 2>&1 \
   | tee "$OUT/gpu_tests.log"
 # CUDA rows at n = 10^7 in float32 and float64 (target: >= 1e11 particle·component·steps/s in
-# float32 on an H100/H200); the slow CPU-only rows (start-up, output_law, verify) are left out
+# float32 on an H100/H200); the slow CPU-only rows (start-up, output_law, verify, score
+# families, samplers, memory) are left out
 python3 -m diffbounds bench --backends numpy cpu cuda --repeats 3 --cuda-n 10000000 \
-  --skip startup law verify --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.log"
+  --skip startup law verify families samplers memory --json "$OUT/bench.json" 2>&1 | tee "$OUT/bench.log"
