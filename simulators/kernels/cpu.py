@@ -206,8 +206,19 @@ def _where(c, a, b):
     return a if c else b
 
 
+#: largest dimension compiled as a constant (the FUSED per-lane bodies of ``_math``); larger d
+#: run the lane-inner code, whose loops over coordinates are outside the lane loops
+FUSED_MAX_D = 16
+
+
+def fused_dim(d: int | None) -> int | None:
+    """The compile-time dimension of the kernels for dimension ``d`` (None: generic code)."""
+    return d if d is not None and 1 <= d <= FUSED_MAX_D else None
+
+
 @cache
-def math_for(dtype: str) -> SimpleNamespace:
+def math_for(dtype: str, d: int | None = None) -> SimpleNamespace:
+    """The step math for ``dtype``, specialised to the dimension ``d`` when ``fused_dim(d)``."""
     F = np.dtype(dtype).type
     jit = numba.njit(inline="always", fastmath=_FASTMATH, error_model="numpy")
     exp_poly, log_poly = _poly_functions(np.dtype(dtype).name)
@@ -223,6 +234,7 @@ def math_for(dtype: str) -> SimpleNamespace:
         exp=exp_poly,
         cos=math.cos,
         vectorized=False,
+        D=fused_dim(d),
     )
     ns = build(lib)
     ns.exp_poly, ns.log_poly = exp_poly, log_poly
@@ -242,7 +254,7 @@ from diffbounds.simulators.kernels._math import NW, PKEY, Z
 CACHE = True
 WIDE = {wide!r}  # mark the kernels "prefer-vector-width"="512" (``cpu.vector_width_bits``)
 B = _cpu.BLOCK
-_ns = _cpu.math_for({dtype!r})
+_ns = _cpu.math_for({dtype!r}, {dim!r})
 update, seed_key, particle_key, step_keys_into = (_ns.update, _ns.seed_key, _ns.particle_key,
                                                   _ns.step_keys_into)
 normals_into = _ns.normals_into
@@ -400,26 +412,32 @@ def normals(X, seed, step, particle_offset):
 """
 
 
-def _stem(family, dtype, two_stage=False) -> str:
+def _stem(family, dtype, two_stage=False, dim=None) -> str:
     name = family if isinstance(family, str) else "_".join(family)
-    return f"{name}_{dtype}" + ("_heun" if two_stage else "")
+    return (f"{name}_{dtype}" + ("_heun" if two_stage else "")
+            + (f"_d{dim}" if dim is not None else ""))
+
+
+def _program_module(family, dtype: str, two_stage: bool = False, d: int | None = None):
+    return _program_module_dim(family, dtype, two_stage, fused_dim(d))
 
 
 @cache
-def _program_module(family, dtype: str, two_stage: bool = False):
-    source = _PROGRAM.format(family=family, dtype=dtype, two_stage=two_stage,
+def _program_module_dim(family, dtype: str, two_stage: bool, dim: int | None):
+    source = _PROGRAM.format(family=family, dtype=dtype, two_stage=two_stage, dim=dim,
                              wide=vector_width_bits() == 512)
-    return load_module(_stem(family, dtype, two_stage), source)[0]
+    return load_module(_stem(family, dtype, two_stage, dim), source)[0]
 
 
 @cache
-def _update_module(dtype: str):
-    return load_module(f"update_{dtype}",
-                       _UPDATE.format(dtype=dtype, wide=vector_width_bits() == 512))[0]
+def _update_module(dtype: str, dim: int | None = None):
+    source = _UPDATE.format(dtype=dtype, dim=dim, wide=vector_width_bits() == 512)
+    stem = f"update_{dtype}" + (f"_d{dim}" if dim is not None else "")
+    return load_module(stem, source)[0]
 
 
-def _update_kernel(dtype: str, size: int):
-    module = _update_module(dtype)
+def _update_kernel(dtype: str, size: int, d: int | None = None):
+    module = _update_module(dtype, fused_dim(d))
     return module.run if size >= _PARALLEL_MIN else module.run_serial
 
 
@@ -444,7 +462,7 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     (Heun) step, whose parameters ``P`` then cover N + 1 times (``_math.make_step``).
     """
     two_stage = coefs.shape[1] == 7
-    module = _program_module(family, X.dtype.name, two_stage)
+    module = _program_module(family, X.dtype.name, two_stage, X.shape[1])
     # small batches: a parallel launch costs more than it saves (and stalls on a loaded machine)
     kernel = module.run if X.size * (k1 - k0) >= _PARALLEL_MIN else module.run_serial
     kernel(X, k0, k1, seed, coefs, P, particle_offset)
@@ -455,7 +473,7 @@ def evaluate_family(family, P, x, k=0):
     parallel over points; the counterpart of ``numpy_backend.evaluate_family``)."""
     x = np.ascontiguousarray(x)
     out = np.empty_like(x)
-    module = _program_module(family, x.dtype.name)
+    module = _program_module(family, x.dtype.name, False, x.shape[1])
     # small batches: a parallel launch costs more than it saves
     (module.evaluate if x.size >= _PARALLEL_MIN else module.evaluate_serial)(x, out, P, k)
     return out
@@ -464,4 +482,4 @@ def evaluate_family(family, P, x, k=0):
 def run_update(X, S, k, seed, coefs, particle_offset=0):
     """One step ``X ← a X + b S + c ξ`` with scores ``S`` computed outside (generic path)."""
     S = np.ascontiguousarray(S, dtype=X.dtype)
-    _update_kernel(X.dtype.name, X.size)(X, S, k, seed, coefs, particle_offset)
+    _update_kernel(X.dtype.name, X.size, X.shape[1])(X, S, k, seed, coefs, particle_offset)

@@ -126,3 +126,19 @@ def test_parallel_and_serial_kernels_agree_bitwise(dtype):
         big = sample(mix, n, times, seed=5, backend="cpu", dtype=dtype, sampler=name)
         small = sample(mix, 150, times, seed=5, backend="cpu", dtype=dtype, sampler=name)
         assert np.array_equal(small, big[:150]), name
+
+
+@pytest.mark.parametrize("cov_type", ["isotropic", "diagonal", "full"])
+@pytest.mark.parametrize("d", [cpu.FUSED_MAX_D, cpu.FUSED_MAX_D + 1])
+def test_fused_and_generic_dimensions_match_numpy(cov_type, d):
+    """d ≤ FUSED_MAX_D compiles the dimension as a constant (fused per-lane bodies), larger d
+    the lane-inner code: both against the NumPy reference at the cross-backend tolerance."""
+    from diffbounds.simulators import sample, schedule
+    from tests.simulators._cuda_cases import mixture
+
+    mix = mixture(cov_type, d=d, K=3, seed=2)
+    times = schedule.exponential(2.0, 0.02, 6)
+    a = sample(mix, 40, times, seed=1, backend="numpy")
+    b = sample(mix, 40, times, seed=1, backend="cpu")
+    np.testing.assert_allclose(b, a, rtol=0, atol=1e-10 * max(1.0, float(np.abs(a).max())))
+    assert cpu.fused_dim(d) == (d if d <= cpu.FUSED_MAX_D else None)
