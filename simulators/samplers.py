@@ -33,6 +33,12 @@ Two kinds of sampler implement it:
 * any Python callable ``step(x, score, t, t_next, noise) -> x_next`` (wrapped in
   :class:`CallableSampler`): it runs under ``sample`` (Monte Carlo) but has no exact law.
 
+The built-ins are also compiled: ``Sampler.kernel_coefficients`` gives each built-in's step as
+coefficients of the shared step math (``simulators.kernels._math``: the one-stage update
+x′ = a_k x + b_k ŝ(x, t_k) + c_k ξ, or the two-stage Heun step), so ``sample`` runs them inside
+the kernels of every backend, with the same noise draws as the generic path (draw 0 of step k).
+A user's ``Sampler`` subclass or callable runs on the generic path below.
+
 The built-ins (``BUILTINS``; formulas in this module's OU conventions, ŝ = ŝ(x, t) unless said):
 
 ============================  ==================================================================
