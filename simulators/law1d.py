@@ -85,7 +85,7 @@ from diffbounds.simulators._progress import progress_bar
 from diffbounds.simulators._validate import check_int, check_real
 from diffbounds.simulators.mixture import GaussianMixture
 from diffbounds.simulators.sampler import _check_step_sizes, _check_times, integrator_coefficients
-from diffbounds.simulators.scores import KernelScore, MixtureScore, as_score_model
+from diffbounds.simulators.scores import CallableScore, KernelScore, MixtureScore, as_score_model
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -1472,7 +1472,7 @@ def _check_target(name, target):
         raise ValueError(f"{name}: must be a 1-D GaussianMixture, got dim = {target.dim}")
 
 
-def _real_array(name, x):
+def _real_array(name: str, x: ArrayLike) -> np.ndarray:
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -1486,7 +1486,9 @@ def _check_positive_real(name, value):
     return check_real(name, value, positive=True)
 
 
-def _check_args(score, times, grid, init):
+def _check_args(score: Any, times: ArrayLike, grid: Any, init: GaussianMixture | None
+                ) -> tuple[KernelScore | CallableScore, np.ndarray, GaussianMixture,
+                           dict[str, Any]]:
     times = _check_times(times)
     _check_step_sizes(times, "float64")  # the sampler's rule: coefficients must not overflow
     if init is None:
