@@ -136,7 +136,8 @@ class GridLaw:
 
     Made by :func:`output_law` (the sampler's output law) or :meth:`from_mixture`; the
     constructor takes the fields below, validates them and stores ``mass`` as a read-only
-    float64 copy (the instance is frozen).
+    float64 array (the instance is frozen). A float64 ndarray passed as ``mass`` is not
+    copied: it is stored as is and made read-only.
 
     Parameters
     ----------
@@ -230,7 +231,7 @@ class GridLaw:
             Number of cells across the support when ``spacing`` is None (≥ 1; ignored, and
             not checked, when ``spacing`` is given). After trimming the law may hold fewer.
         mass_floor : float, default 1e-20
-            Tail mass that sets the support (each side < mass_floor / 2) and the trimming
+            Tail mass that sets the support (each side ≤ mass_floor / 2) and the trimming
             threshold for end cells; a probability in [0, 1e-8] in practice (not checked
             here: :func:`output_law` checks it as ``grid['mass_floor']``).
 
@@ -621,9 +622,9 @@ class GridLaw:
             got ..."), or ``max_lost_mass`` is not a real number.
         ValueError
             ``target`` is not 1-D ("target: must be a 1-D GaussianMixture, got dim = d");
-            ``max_lost_mass`` is not finite or outside [0, 1]; or ``lost_mass >
-            max_lost_mass`` ("w2: the law has lost_mass = ... > max_lost_mass = ...; where
-            that mass went is unknown, ..."), raised before any quadrature.
+            ``max_lost_mass`` is not finite or outside [0, 1]; or the law's ``lost_mass``
+            exceeds ``max_lost_mass`` ("w2: the law has lost_mass = ... > max_lost_mass =
+            ...; where that mass went is unknown, ..."), raised before any quadrature.
 
         Examples
         --------
@@ -673,9 +674,9 @@ class GridLaw:
             got ..."), or ``max_lost_mass`` is not a real number.
         ValueError
             ``target`` is not 1-D ("target: must be a 1-D GaussianMixture, got dim = d");
-            ``max_lost_mass`` is not finite or outside [0, 1]; or ``lost_mass >
-            max_lost_mass`` ("kl: the law has lost_mass = ... > max_lost_mass = ...; where
-            that mass went is unknown, ..."), raised before any quadrature.
+            ``max_lost_mass`` is not finite or outside [0, 1]; or the law's ``lost_mass``
+            exceeds ``max_lost_mass`` ("kl: the law has lost_mass = ... > max_lost_mass =
+            ...; where that mass went is unknown, ..."), raised before any quadrature.
 
         Examples
         --------
