@@ -208,6 +208,11 @@ def gallery(dest: Path) -> None:
 API_PACKAGES = ("bounds", "simulators", "claims", "figures", "sweeps", "benchmarks", "cli")
 #: submodules left out of the reference: compiled-kernel plumbing behind ``simulators.sample``
 API_SKIP = {"diffbounds.simulators.kernels"}
+#: single public modules outside the packages, with the members their page documents: the
+#: assertions of ``diffbounds.testing`` (its ``__all__`` also re-exports the Hypothesis
+#: strategies of ``simulators.strategies``, documented there; twice would be a duplicate
+#: object description, an error under -W)
+API_MODULES = {"testing": ("assert_sampler_order", "assert_quantile_propagation")}
 
 
 def _heading(text: str, char: str = "=") -> str:
@@ -222,8 +227,9 @@ def api(dest: Path) -> None:
 
     dest.mkdir(parents=True, exist_ok=True)
     index = [_heading("API reference"), "Every public name, by package (in the order of the data "
-             "flow: theory, measurement, comparison, figures, the command line). Types, "
-             "shapes, units, errors raised and the paper's statement numbers are in the "
+             "flow: theory, measurement, comparison, figures, the command line), then the "
+             "assertions for your own test suite (``diffbounds.testing``). Types, shapes, "
+             "units, errors raised and the paper's statement numbers are in the "
              "docstrings.\n", ".. toctree::", "   :maxdepth: 2", ""]
     index.append("   diffbounds")
     _write(dest / "diffbounds.rst", _heading("diffbounds") + "\n.. automodule:: diffbounds\n")
@@ -253,6 +259,12 @@ def api(dest: Path) -> None:
                          + ", ".join(f":obj:`{name}.{n}`" for n in dup) + "."]
             del smod
             _write(dest / f"{sub}.rst", "\n".join(body) + "\n")
+    for mod_name, members in API_MODULES.items():
+        name = f"diffbounds.{mod_name}"
+        _write(dest / f"{name}.rst", "\n".join(
+            [_heading(name), f".. automodule:: {name}", "   :members: " + ", ".join(members)])
+            + "\n")
+        index.append(f"   {name}")
     _write(dest / "index.rst", "\n".join(index) + "\n")
 
 

@@ -217,7 +217,7 @@ class _Separable:
     """A score ŝ(x, t) = ĝ_t(⟨v, x⟩) v − λ_t (P_⊥x − e^{−t} c_⊥) split into its two parts."""
 
     factors: LineFactors
-    line_score: object  # what law1d.output_law accepts (1-D mixture or 1-D score model)
+    line_score: GaussianMixture | PerturbedScore  # 1-D: what law1d.output_law accepts
 
     def perp_precision(self, t: float) -> float:
         """λ_t = 1/s_t² of the exact score's orthogonal part."""

@@ -84,3 +84,23 @@ def test_own_score_model_page_example_runs():
         namespace["exact"].tv(namespace["mix"].at(1e-2))
     assert namespace["x"].shape == (2_000, 1)
     assert 0 < tv_exact < tv_yours < 1  # the perturbed score is further from q_{t_stop}
+
+
+def test_api_reference_has_the_testing_module(gen, tmp_path):
+    """``diffbounds.testing`` gets a page (docs/own_score_model.md links its functions) that
+    documents its own assertions and not the strategies it re-exports (those are documented on
+    ``simulators.strategies``' page; documented twice, Sphinx -W fails)."""
+    from diffbounds import testing
+    from diffbounds.simulators import strategies
+
+    gen.api(tmp_path)
+    index = (tmp_path / "index.rst").read_text().splitlines()
+    assert "   diffbounds.testing" in index
+    page = (tmp_path / "diffbounds.testing.rst").read_text()
+    assert ".. automodule:: diffbounds.testing" in page
+    (line,) = [s for s in page.splitlines() if s.strip().startswith(":members:")]
+    members = [m.strip() for m in line.split(":members:", 1)[1].split(",")]
+    reexported = [n for n in testing.__all__ if n in vars(strategies)]
+    assert reexported  # the case the exclusion is for
+    assert sorted(members) == sorted(n for n in testing.__all__ if n not in reexported)
+    assert {"assert_sampler_order", "assert_quantile_propagation"} <= set(members)
