@@ -136,8 +136,8 @@ class GridLaw:
 
     Made by :func:`output_law` (the sampler's output law) or :meth:`from_mixture`; the
     constructor takes the fields below, validates them and stores ``mass`` as a read-only
-    float64 array (the instance is frozen). A float64 ndarray passed as ``mass`` is not
-    copied: it is stored as is and made read-only.
+    float64 array (the instance is frozen); ``mass`` is copied, so the caller's array is left
+    as it was.
 
     Parameters
     ----------
@@ -158,6 +158,7 @@ class GridLaw:
         shape ..."), has a negative or non-finite entry; ``spacing`` is not a finite real
         > 0; ``lost_mass`` is outside [0, 1] (each message begins with the field's name).
     TypeError
+        ``spacing`` or ``lost_mass`` is not a real number (a bool is refused), or
         ``start`` is not an integer (bools refused).
 
     See Also
@@ -184,17 +185,15 @@ class GridLaw:
     lost_mass: float = 0.0
 
     def __post_init__(self):
-        mass = np.asarray(self.mass, dtype=np.float64)
+        mass = np.array(self.mass, dtype=np.float64)  # a copy: the caller's array stays writable
         if mass.ndim != 1 or mass.size == 0:
             raise ValueError(f"mass: expected a non-empty 1-D array, got shape {mass.shape}")
         if not np.all(np.isfinite(mass)) or np.any(mass < 0):
             raise ValueError("mass: cell masses must be finite and >= 0")
-        if not (isinstance(self.spacing, numbers.Real) and math.isfinite(self.spacing)
-                and self.spacing > 0):
-            raise ValueError(f"spacing: must be a finite float > 0, got {self.spacing!r}")
+        check_real("spacing", self.spacing, positive=True)
         if isinstance(self.start, bool) or not isinstance(self.start, numbers.Integral):
             raise TypeError(f"start: expected an integer, got {type(self.start).__name__}")
-        if not (math.isfinite(self.lost_mass) and 0 <= self.lost_mass <= 1):
+        if check_real("lost_mass", self.lost_mass) > 1:
             raise ValueError(f"lost_mass: must be in [0, 1], got {self.lost_mass!r}")
         mass.setflags(write=False)
         object.__setattr__(self, "mass", mass)
@@ -232,8 +231,8 @@ class GridLaw:
             not checked, when ``spacing`` is given). After trimming the law may hold fewer.
         mass_floor : float, default 1e-20
             Tail mass that sets the support (each side ≤ mass_floor / 2) and the trimming
-            threshold for end cells; a probability in [0, 1e-8] in practice (not checked
-            here: :func:`output_law` checks it as ``grid['mass_floor']``).
+            threshold for end cells; a real number in [0, 1) (:func:`output_law` allows
+            [0, 1e-8] as ``grid['mass_floor']``).
 
         Returns
         -------
@@ -244,10 +243,11 @@ class GridLaw:
         ------
         TypeError
             ``mixture`` is not a GaussianMixture ("mixture: expected a 1-D GaussianMixture,
-            got ..."), or ``cells``/``spacing`` is not an integer/real number.
+            got ..."), or ``cells``/``spacing``/``mass_floor`` is not an integer/real number.
         ValueError
             ``mixture`` is not 1-D ("mixture: must be a 1-D GaussianMixture, got dim = d"),
-            ``cells`` < 1, or ``spacing`` is not finite and > 0 (messages name the argument).
+            ``cells`` < 1, ``spacing`` is not finite and > 0, or ``mass_floor`` is outside
+            [0, 1) (messages name the argument).
 
         Examples
         --------
@@ -258,6 +258,8 @@ class GridLaw:
         (0.01, 1301, -650, 1.0)
         """
         _check_target("mixture", mixture)
+        if check_real("mass_floor", mass_floor) >= 1:
+            raise ValueError(f"mass_floor: must be in [0, 1), got {mass_floor!r}")
         lo, hi = _support(mixture, mass_floor)
         if spacing is None:
             cells = check_int("cells", cells, 1)

@@ -239,3 +239,26 @@ def test_overflow_after_the_run_gives_advice_true_for_the_dtype(dtype):
         with pytest.raises(FloatingPointError, match="ended non-finite") as info:
             sample(huge, 4, [2.0, 1.0, 0.5], dim=2, backend="numpy", dtype=dtype)
     assert ("use float64" in str(info.value)) == (dtype == "float32")
+
+
+def test_gridlaw_fields_and_from_mixture_mass_floor_are_checked():
+    from diffbounds.simulators import GaussianMixture
+    from diffbounds.simulators.law1d import GridLaw
+
+    mass = np.array([0.25, 0.5, 0.25])
+    law = GridLaw(mass, 0.1, -1)
+    assert mass.flags.writeable  # the caller's array is copied, not frozen
+    with pytest.raises(TypeError, match="spacing"):
+        GridLaw(mass, True, -1)
+    with pytest.raises(TypeError, match="lost_mass"):
+        GridLaw(mass, 0.1, -1, lost_mass="0")
+    with pytest.raises(ValueError, match="lost_mass"):
+        GridLaw(mass, 0.1, -1, lost_mass=1.5)
+    q = GaussianMixture([1.0], [0.0], [1.0])
+    with pytest.raises(ValueError, match="mass_floor"):
+        GridLaw.from_mixture(q, mass_floor=-1e-3)
+    with pytest.raises(ValueError, match="mass_floor"):
+        GridLaw.from_mixture(q, mass_floor=1.0)
+    with pytest.raises(TypeError, match="mass_floor"):
+        GridLaw.from_mixture(q, mass_floor="tiny")
+    assert law.total_mass() == pytest.approx(1.0)
