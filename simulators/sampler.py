@@ -248,6 +248,8 @@ def sample(score: GaussianMixture | KernelScore | Callable[..., Any], n: int, ti
     if callback is not None and not callable(callback):
         raise TypeError("callback: must be callable")
     d = getattr(model, "dim", None) or dim
+    if dim is not None and d is not None and dim != d:
+        raise ValueError(f"dim: {dim!r} does not match the score model's dimension {d}")
     if x_init is not None:
         x_init = np.asarray(x_init)
         if x_init.ndim != 2 or x_init.shape[0] != n or (d is not None and x_init.shape[1] != d):

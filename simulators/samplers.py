@@ -261,7 +261,10 @@ class Sampler:
         ...                             np.array([1.0, 0.5]), 0, None)
         array([[2.]])
         """
-        m = self.mean_map(x, score, times, k)
+        m = np.asarray(self.mean_map(x, score, times, k))
+        if m.shape != np.shape(x):
+            raise ValueError(f"sampler: {type(self).__name__}.mean_map returned shape {m.shape} "
+                             f"at step {k}, expected the shape of x {np.shape(x)}")
         c = float(self.noise_scales(np.asarray(times[k:k + 2], dtype=np.float64))[0])
         return m if c == 0.0 else m + c * noise(0)
 
@@ -977,6 +980,47 @@ def _noise_source(seed, n, d, k, particle_offset):
     return noise
 
 
+def check_noise_scales(smp: Sampler, times: np.ndarray) -> np.ndarray:
+    """``smp.noise_scales(times)``, checked before any work: N = len(times) − 1 finite values
+    ≥ 0 (the same rule as ``law1d.output_law``).
+
+    Parameters
+    ----------
+    smp : Sampler
+        A Gaussian-step sampler.
+    times : numpy.ndarray, shape (N + 1,)
+        The decreasing grid.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,), float64
+        The noise scales c_k.
+
+    Raises
+    ------
+    TypeError
+        ``smp`` does not implement ``mean_map``/``noise_scales`` (a bare ``Sampler`` subclass).
+    ValueError
+        The scales have the wrong shape, or are negative or not finite.
+
+    Examples
+    --------
+    >>> check_noise_scales(EulerMaruyama(), np.array([1.0, 0.5, 0.0]))
+    array([1., 1.])
+    """
+    try:
+        c = np.asarray(smp.noise_scales(times), dtype=np.float64)
+    except NotImplementedError:
+        raise TypeError(f"sampler: {type(smp).__name__} must implement mean_map(x, score, "
+                        "times, k) and noise_scales(times) (simulators.samplers.Sampler)") \
+            from None
+    n_steps = len(times) - 1
+    if c.shape != (n_steps,) or not np.all(np.isfinite(c)) or np.any(c < 0):
+        raise ValueError(f"sampler: {type(smp).__name__}.noise_scales must return {n_steps} "
+                         f"finite values >= 0 (one per step), got shape {c.shape}")
+    return c
+
+
 def run(sampler: SamplerLike, model: Callable[[np.ndarray, float], ArrayLike], n: int, d: int,
         times: ArrayLike, *, seed: int = 0, dtype: DTypeLike = "float64",
         x_init: ArrayLike | None = None,
@@ -1051,6 +1095,8 @@ def run(sampler: SamplerLike, model: Callable[[np.ndarray, float], ArrayLike], n
     step_obj = get_sampler(sampler)
     n = check_int("n", n, 1)
     times = np.asarray(times, dtype=np.float64)
+    if isinstance(step_obj, Sampler):
+        check_noise_scales(step_obj, times)
     X = (np.array(x_init, dtype=dtype) if x_init is not None
          else initial_noise(seed, n, d, dtype=dtype, particle_offset=particle_offset))
     X = X.astype(np.float64)

@@ -465,7 +465,8 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     module = _program_module(family, X.dtype.name, two_stage, X.shape[1])
     # small batches: a parallel launch costs more than it saves (and stalls on a loaded machine)
     kernel = module.run if X.size * (k1 - k0) >= _PARALLEL_MIN else module.run_serial
-    kernel(X, k0, k1, seed, coefs, P, particle_offset)
+    # seeds are in [0, 2^64): a plain int >= 2^63 does not fit Numba's int64
+    kernel(X, k0, k1, np.uint64(seed), coefs, P, particle_offset)
 
 
 def evaluate_family(family, P, x, k=0):
@@ -482,4 +483,5 @@ def evaluate_family(family, P, x, k=0):
 def run_update(X, S, k, seed, coefs, particle_offset=0):
     """One step ``X ← a X + b S + c ξ`` with scores ``S`` computed outside (generic path)."""
     S = np.ascontiguousarray(S, dtype=X.dtype)
-    _update_kernel(X.dtype.name, X.size, X.shape[1])(X, S, k, seed, coefs, particle_offset)
+    _update_kernel(X.dtype.name, X.size, X.shape[1])(X, S, k, np.uint64(seed), coefs,
+                                                      particle_offset)

@@ -144,3 +144,46 @@ def test_generic_path_cost(capsys):
         print(f"\n[generic path] euler_maruyama, 2-component 1-D mixture: "
               f"{per * 1e9:.0f} ns per particle-step")
     assert per < 2e-5  # shared 2-core machine; the measured value is printed
+
+
+def test_badly_written_sampler_subclasses_are_refused_clearly():
+    class NoScales(S.Sampler):
+        def mean_map(self, x, score, times, k):
+            return x
+
+    class Short(NoScales):
+        def noise_scales(self, times):
+            return np.ones(len(times) - 2)
+
+    class Negative(NoScales):
+        def noise_scales(self, times):
+            return -np.ones(len(times) - 1)
+
+    class Flat(S.Sampler):
+        def mean_map(self, x, score, times, k):
+            return x[:, 0]
+
+        def noise_scales(self, times):
+            return np.ones(len(times) - 1)
+
+    with pytest.raises(TypeError, match="sampler: NoScales must implement"):
+        sample(GAUSS, 4, TIMES, sampler=NoScales())
+    for bad in (Short(), Negative()):
+        with pytest.raises(ValueError, match="noise_scales must return 12 finite values >= 0"):
+            sample(GAUSS, 4, TIMES, sampler=bad)
+    with pytest.raises(ValueError, match=r"mean_map returned shape \(4,\)"):
+        sample(GAUSS, 4, TIMES, sampler=Flat())
+
+
+@pytest.mark.parametrize("seed", [2**63, 2**64 - 1])
+def test_seeds_above_int64_on_the_cpu_backend(seed):
+    a = sample(GAUSS, 5, TIMES, seed=seed, backend="cpu")
+    b = sample(GAUSS, 5, TIMES, seed=seed, backend="numpy")
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-10 * max(1.0, np.abs(b).max()))
+    f = sample(lambda x, t: -x, 5, TIMES, seed=seed, backend="cpu", dim=1)
+    assert np.all(np.isfinite(f))
+
+
+def test_dim_must_match_the_score_models_dimension():
+    with pytest.raises(ValueError, match="dim: 3 does not match"):
+        sample(GAUSS, 4, TIMES, dim=3)
