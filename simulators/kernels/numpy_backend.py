@@ -17,7 +17,8 @@ from diffbounds.simulators.kernels._math import NW, PKEY, build
 
 # uint64 arithmetic wraps by design; the unused branch of a vectorized ``where`` may divide by
 # zero. Non-finite *results* are caught by the sampler's output check.
-_IGNORE = dict(over="ignore", divide="ignore", invalid="ignore")
+def _quiet() -> np.errstate:
+    return np.errstate(over="ignore", divide="ignore", invalid="ignore")
 
 
 _ALL = (slice(None),)
@@ -48,7 +49,7 @@ def math_for(dtype: str) -> SimpleNamespace:
 
 def _keys(ns, seed: int, n: int, particle_offset: int) -> np.ndarray:
     particles = np.arange(particle_offset, particle_offset + n, dtype=np.uint64)
-    with np.errstate(**_IGNORE):
+    with _quiet():
         skey = ns.seed_key(np.array([seed], dtype=np.uint64))
         return ns.particle_key(skey, particles)
 
@@ -74,7 +75,7 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     xt = np.ascontiguousarray(X.T)
     b = _block(ns, n, d, two_stage)
     b["keys"][PKEY] = _keys(ns, seed, n, particle_offset)
-    with np.errstate(**_IGNORE):
+    with _quiet():
         for k in range(k0, k1):
             step(xt, b["out"], b["tmp"], b["y"], b["s2"], b["W"], b["keys"], b["J"], P, k,
                  coefs, n)
@@ -87,7 +88,7 @@ def evaluate_family(family, P, x, k=0):
     xt = np.ascontiguousarray(x.T)
     n, d = x.shape
     b = _block(ns, n, d)
-    with np.errstate(**_IGNORE):
+    with _quiet():
         ns.family(family)(xt, b["out"], b["tmp"], b["W"], P, k, n)
     return b["out"].T.copy()
 
@@ -100,7 +101,7 @@ def run_update(X, S, k, seed, coefs, particle_offset=0):
     st = np.ascontiguousarray(S.T, dtype=X.dtype)
     b = _block(ns, n, d)
     b["keys"][PKEY] = _keys(ns, seed, n, particle_offset)
-    with np.errstate(**_IGNORE):
+    with _quiet():
         ns.step_keys_into(b["keys"], k, n)
         F = ns.F
         ns.update(xt, st, F(coefs[k, 0]), F(coefs[k, 1]), F(coefs[k, 2]), b["keys"], b["W"],
@@ -113,7 +114,7 @@ def normals(seed, n, step, d, particle_offset=0, dtype="float64"):
     ns = math_for(np.dtype(dtype).name)
     pkeys = _keys(ns, seed, n, particle_offset)
     out = np.empty((d, n), dtype=dtype)
-    with np.errstate(**_IGNORE):
+    with _quiet():
         skeys = ns.step_key(pkeys, np.uint64(step))
         for j in range(d):
             out[j] = ns.normal(skeys, np.uint64(j))
