@@ -16,7 +16,9 @@ coordinate) is a pure function of those numbers and no operation mixes lanes.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 from functools import cache
 from types import SimpleNamespace
 
@@ -469,6 +471,21 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     kernel(X, k0, k1, np.uint64(seed), coefs, P, particle_offset)
 
 
+_SERIAL = threading.local()
+
+
+@contextlib.contextmanager
+def serial_scores():
+    """Inside the block, ``evaluate_family`` called from this thread uses the serial kernel
+    whatever the batch size (same results: lanes never mix)."""
+    before = getattr(_SERIAL, "on", False)
+    _SERIAL.on = True
+    try:
+        yield
+    finally:
+        _SERIAL.on = before
+
+
 def evaluate_family(family, P, x, k=0):
     """Score of a kernel family at step ``k`` of ``P`` for points ``x`` (n, d) (compiled,
     parallel over points; the counterpart of ``numpy_backend.evaluate_family``)."""
@@ -476,7 +493,8 @@ def evaluate_family(family, P, x, k=0):
     out = np.empty_like(x)
     module = _program_module(family, x.dtype.name, False, x.shape[1])
     # small batches: a parallel launch costs more than it saves
-    (module.evaluate if x.size >= _PARALLEL_MIN else module.evaluate_serial)(x, out, P, k)
+    parallel = x.size >= _PARALLEL_MIN and not getattr(_SERIAL, "on", False)
+    (module.evaluate if parallel else module.evaluate_serial)(x, out, P, k)
     return out
 
 

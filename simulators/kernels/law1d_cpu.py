@@ -487,16 +487,17 @@ def overlap_add(y, live, block, n_out):
 
 @contextlib.contextmanager
 def one_thread():
-    """Inside the block, Numba parallel regions launched from this thread (the compiled score
-    evaluation) run on one thread; the previous setting is restored after.
+    """Inside the block, the compiled score evaluation from this thread runs its serial kernel
+    (``cpu.serial_scores``), the same per-point arithmetic as the parallel one.
 
     ``output_law`` is a serial algorithm apart from the score; with the OpenMP threading layer
     a parallel score call whose other thread is descheduled (a shared machine, sweep workers)
     spins at the barrier: measured on the README example at load ~3.5 on 2 cores, 5.2 s CPU
-    and 6.3 s wall with 2 threads against 2.9 s CPU and 3.4-4.1 s wall with one."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
+    and 6.3 s wall with 2 threads against 2.9 s CPU and 3.4-4.1 s wall with one. Not done with
+    ``numba.set_num_threads(1)``: that starts Numba's thread pool, which creates a
+    multiprocessing lock registered with the resource tracker, so a sweep worker killed on
+    Ctrl-C left a "leaked semaphore" warning behind."""
+    from diffbounds.simulators.kernels import cpu
+
+    with cpu.serial_scores():
         yield
-    finally:
-        numba.set_num_threads(before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -53,10 +54,18 @@ def cli(*args, timeout=600, env=None, **kw) -> subprocess.CompletedProcess:
                           **kw)
 
 
+def _default_sigint():
+    # A process started in the background by a non-interactive shell inherits SIGINT ignored,
+    # and Python then installs no KeyboardInterrupt handler; the Ctrl-C tests model a process
+    # in a terminal's foreground, so the child gets SIGINT's default disposition back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def popen(*args, **kw) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "diffbounds", *map(str, args)], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "DIFFBOUNDS_CODE_VERSION": PIN}, **kw)
+                            env={**os.environ, "DIFFBOUNDS_CODE_VERSION": PIN},
+                            preexec_fn=_default_sigint, **kw)
 
 
 def descendants(pid: int) -> list[int]:
