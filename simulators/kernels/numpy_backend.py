@@ -15,6 +15,7 @@ import numpy as np
 
 from diffbounds.simulators.kernels._math import NW, PKEY, build
 
+
 # uint64 arithmetic wraps by design; the unused branch of a vectorized ``where`` may divide by
 # zero. Non-finite *results* are caught by the sampler's output check.
 def _quiet() -> np.errstate:
