@@ -840,9 +840,10 @@ def output_law(score: GaussianMixture | KernelScore | Callable[..., Any], times:
     M, start, dx = np.array(law.mass), law.start, law.spacing
     score_at = _score_evaluator(model, times)
     from diffbounds.simulators.kernels import law1d_cpu
+    from diffbounds.simulators.kernels.cpu import serial_scores
 
     cache: dict = {}  # kernels and their spectra, reused across steps
-    with progress_bar(progress, len(coefs), desc="output_law") as bar, law1d_cpu.one_thread():
+    with progress_bar(progress, len(coefs), desc="output_law") as bar, serial_scores():
         for k, (a, b, c) in enumerate(coefs):
             t = float(times[k])
 
@@ -997,11 +998,10 @@ def _output_law_reference(score, times, *, grid=None, init=None, sampler=None) -
 
 def _output_law_generic(smp, score, times, grid, init, progress) -> GridLaw:
     """``output_law`` for a Gaussian-step sampler other than the default (its docstring)."""
+    from diffbounds.simulators import samplers as _samplers
+
     model, times, init, opts = _check_args(score, times, grid, init)
-    c_all = np.asarray(smp.noise_scales(times), dtype=np.float64)
-    if c_all.shape != (times.size - 1,) or not np.all(np.isfinite(c_all)) or np.any(c_all < 0):
-        raise ValueError(f"sampler: noise_scales must return {times.size - 1} finite values "
-                         f">= 0, got {c_all!r}")
+    c_all = _samplers.check_noise_scales(smp, times)
     law = GridLaw.from_mixture(init, spacing=opts["spacing"], mass_floor=opts["mass_floor"])
     lost = law.lost_mass
     M, start, dx = np.array(law.mass), law.start, law.spacing
@@ -1009,10 +1009,10 @@ def _output_law_generic(smp, score, times, grid, init, progress) -> GridLaw:
     index = {float(t): j for j, t in enumerate(times[:-1])}
     cache: dict = {}  # kernels and their spectra, reused across steps
 
-    from diffbounds.simulators.kernels import law1d_cpu
+    from diffbounds.simulators.kernels.cpu import serial_scores
 
     with (progress_bar(progress, len(c_all), desc=f"output_law[{smp.name}]") as bar,
-          law1d_cpu.one_thread()):
+          serial_scores()):
         for k, c in enumerate(c_all):
             def score_fn(y, t, k=k):
                 y = np.asarray(y, dtype=np.float64)

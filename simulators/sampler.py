@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from diffbounds.simulators._progress import progress_bar
 from diffbounds.simulators._validate import check_int, check_seed
 from diffbounds.simulators.kernels import BACKENDS, get_backend
+from diffbounds.simulators.kernels._math import is_two_stage
 from diffbounds.simulators.scores import KernelScore, as_score_model
 
 if TYPE_CHECKING:
@@ -262,10 +263,10 @@ def sample(score: GaussianMixture | KernelScore | Callable[..., Any], n: int, ti
     d = check_int("dim", d, 1)
     coefs = integrator_coefficients(times) if generic is None else \
         (coefs_fn(times) if coefs_fn is not None else None)
-    params = None
-    if coefs is not None and coefs.shape[1] == 7:  # two-stage: the score also at t_{k+1}
-        params = _two_stage_program(model, times, dtype)
-        if params is None:
+    program = None  # (family, params) of a two-stage step: its score is also needed at t_{k+1}
+    if coefs is not None and is_two_stage(coefs):
+        program = _two_stage_program(model, times, dtype)
+        if program is None:
             coefs = None
     if coefs is not None and not np.all(np.isfinite(coefs)):
         raise ValueError(f"times: the {getattr(generic, 'name', 'sampler')} step's "
@@ -282,7 +283,7 @@ def sample(score: GaussianMixture | KernelScore | Callable[..., Any], n: int, ti
     n_steps = len(times) - 1
     per_step = callback is not None or progress
     if isinstance(model, KernelScore):
-        family, params = params if params is not None else model.kernel_program(times, dtype)
+        family, params = program if program is not None else model.kernel_program(times, dtype)
         X = impl.to_device(X) if hasattr(impl, "to_device") else X
         with progress_bar(progress, n_steps, desc=f"sample[{backend}]") as bar:
             chunks = [(k, k + 1) for k in range(n_steps)] if per_step else [(0, n_steps)]

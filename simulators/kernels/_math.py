@@ -97,6 +97,13 @@ R2, M, S, SCALE, WV, AUX, P, Z, PROJ, NU, PH, GR = range(12)
 NW = 12
 #: rows of the per-lane key array (uint64, shape (2, B)): particle key, step key
 PKEY, SKEY = 0, 1
+#: columns of a step's coefficient row: (a, b, c) one-stage; (a₁, b₁, 0, a₂, b₂, b₃, b₄) Heun
+ONE_STAGE_COLUMNS, TWO_STAGE_COLUMNS = 3, 7
+
+
+def is_two_stage(coefs) -> bool:
+    """True for a (N, 7) two-stage (Heun) coefficient table (``make_step``)."""
+    return coefs.shape[1] == TWO_STAGE_COLUMNS
 
 
 def build(lib) -> SimpleNamespace:

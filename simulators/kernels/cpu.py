@@ -29,7 +29,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from diffbounds.simulators.kernels._cache import load_module
-from diffbounds.simulators.kernels._math import build
+from diffbounds.simulators.kernels._math import build, is_two_stage
 
 _FASTMATH = {"contract", "nsz"}
 #: lanes per block: a block's (d, BLOCK) state, score, scratch and work arrays stay in L1/L2
@@ -463,7 +463,7 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     ``coefs`` (N, 3) float64: the one-stage update (a, b, c) per step; (N, 7): the two-stage
     (Heun) step, whose parameters ``P`` then cover N + 1 times (``_math.make_step``).
     """
-    two_stage = coefs.shape[1] == 7
+    two_stage = is_two_stage(coefs)
     module = _program_module(family, X.dtype.name, two_stage, X.shape[1])
     # small batches: a parallel launch costs more than it saves (and stalls on a loaded machine)
     kernel = module.run if X.size * (k1 - k0) >= _PARALLEL_MIN else module.run_serial

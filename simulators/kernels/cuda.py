@@ -53,9 +53,10 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     host = not hasattr(X, "copy_to_host")
     dX = to_device(X) if host else X
     from diffbounds.simulators.kernels._cuda_kernels import program_kernel
+    from diffbounds.simulators.kernels._math import is_two_stage
 
     kernel = program_kernel(family, np.dtype(dX.dtype).name, dX.shape[1], len(P),
-                            coefs.shape[1] == 7)
+                            is_two_stage(coefs))
     dP = [cuda.to_device(np.ascontiguousarray(p)) for p in P]
     kernel[_grid(dX.shape[0])](dX, k0, k1, np.uint64(seed), cuda.to_device(coefs), *dP,
                                particle_offset)

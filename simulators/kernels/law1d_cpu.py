@@ -9,12 +9,11 @@ like every kernel (``_cache``: this module is a real file, so plain ``cache=True
 The second half ("the fused step") serves ``law1d._step_law``: the same formulas run over the
 live cells only, with the parabolas, segment images and deposit fused into one pass
 (``remap_deposit``), plus the overlap-add's block gather/scatter, the FFT-noise cut and the
-trim. ``one_thread`` keeps Numba's parallel score kernels on one thread inside ``output_law``.
+trim.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any
 
@@ -484,20 +483,3 @@ def overlap_add(y, live, block, n_out):
             out[j0 + j] += y[r, j]
     return out
 
-
-@contextlib.contextmanager
-def one_thread():
-    """Inside the block, the compiled score evaluation from this thread runs its serial kernel
-    (``cpu.serial_scores``), the same per-point arithmetic as the parallel one.
-
-    ``output_law`` is a serial algorithm apart from the score; with the OpenMP threading layer
-    a parallel score call whose other thread is descheduled (a shared machine, sweep workers)
-    spins at the barrier: measured on the README example at load ~3.5 on 2 cores, 5.2 s CPU
-    and 6.3 s wall with 2 threads against 2.9 s CPU and 3.4-4.1 s wall with one. Not done with
-    ``numba.set_num_threads(1)``: that starts Numba's thread pool, which creates a
-    multiprocessing lock registered with the resource tracker, so a sweep worker killed on
-    Ctrl-C left a "leaked semaphore" warning behind."""
-    from diffbounds.simulators.kernels import cpu
-
-    with cpu.serial_scores():
-        yield

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from diffbounds.simulators.kernels._math import NW, PKEY, build
+from diffbounds.simulators.kernels._math import NW, PKEY, build, is_two_stage
 
 
 # uint64 arithmetic wraps by design; the unused branch of a vectorized ``where`` may divide by
@@ -70,7 +70,7 @@ def run_program(family, P, X, k0, k1, seed, coefs, particle_offset=0):
     ``coefs`` (N, 3): the one-stage update (a, b, c) per step; (N, 7): the two-stage (Heun)
     step (``_math.make_step``)."""
     ns = math_for(X.dtype.name)
-    two_stage = coefs.shape[1] == 7
+    two_stage = is_two_stage(coefs)
     step = ns.make_step(ns.family(family), two_stage)
     n, d = X.shape
     xt = np.ascontiguousarray(X.T)

@@ -168,7 +168,7 @@ def test_clean_fft_output_is_the_noise_cut_and_clip():
                                   np.maximum(expected, 0.0))
 
 
-def test_one_thread_is_restored_after_the_block_and_on_errors():
+def test_serial_scores_is_restored_after_the_block_and_on_errors():
     # inside output_law's block the compiled score runs its serial kernel (cpu.serial_scores),
     # without starting Numba's thread pool; the flag is restored after the block and on errors
     from diffbounds.simulators.kernels import cpu
@@ -177,13 +177,13 @@ def test_one_thread_is_restored_after_the_block_and_on_errors():
         return getattr(cpu._SERIAL, "on", False)
 
     assert not serial()
-    with law1d_cpu.one_thread():
+    with cpu.serial_scores():
         assert serial()
-        with law1d_cpu.one_thread():
+        with cpu.serial_scores():
             assert serial()
         assert serial()
     assert not serial()
-    with pytest.raises(RuntimeError), law1d_cpu.one_thread():
+    with pytest.raises(RuntimeError), cpu.serial_scores():
         raise RuntimeError("inside")
     assert not serial()
 
